@@ -1,0 +1,24 @@
+-- pg-ephemeral: database setup for PostgreSQL 16 and later. Run once, as a superuser (or a role
+-- with CREATEROLE and ADMIN OPTION on the target roles), in the target database.
+--
+-- Replace `readonly` with your own target roles: one GRANT ... WITH ADMIN OPTION line for every
+-- role that BROKER_TARGETS names. The bot is not a superuser and gets only what it needs:
+--   * CREATEROLE: to create temporary logins. On 16+ a CREATEROLE role may only alter, drop and
+--     grant roles it holds ADMIN OPTION on; it receives that automatically for roles it creates.
+--   * ADMIN OPTION on the marker role and on each target role, so it can grant them. INHERIT FALSE
+--     and SET FALSE: the bot can hand these roles out but cannot use their privileges itself.
+--   * pg_signal_backend: to terminate sessions of temporary logins. On 16+ the bot does not
+--     inherit the roles it creates, so it cannot signal their backends any other way.
+
+-- Every temporary login is a member of this NOLOGIN role. The broker only ever alters or drops
+-- members of it, so it can never take over or remove a role it did not create.
+CREATE ROLE ephemeral_managed NOLOGIN;
+
+-- The bot. Set its password afterwards, from psql: \password ephemeral_bot
+-- (psql sends a SCRAM verifier, so the password reaches neither the server log nor history).
+CREATE ROLE ephemeral_bot LOGIN CREATEROLE;
+GRANT ephemeral_managed TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+GRANT pg_signal_backend TO ephemeral_bot;
+
+-- One line per target role.
+GRANT readonly TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;

@@ -1,0 +1,22 @@
+package io.pgephemeral.broker;
+
+/**
+ * The database side of a credential: create a temporary login, and take it away again. Like
+ * Vault's NewUser/DeleteUser, it knows nothing of requests, leases or the ledger.
+ */
+public interface DatabaseRoles {
+
+    /**
+     * Creates the login and grants it the target's roles, all in one transaction: afterwards the
+     * role exists completely or not at all.
+     *
+     * @throws RoleNameTaken when a role of that name already exists (it is never taken over)
+     */
+    void create(NewLogin login);
+
+    /**
+     * Stops new logins, ends every session of the role and drops it, or, when it cannot be dropped,
+     * disables it. Refuses to touch a role the broker did not create.
+     */
+    RoleRemoval remove(String roleName);
+}

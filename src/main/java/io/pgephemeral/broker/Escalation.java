@@ -1,0 +1,197 @@
+package io.pgephemeral.broker;
+
+import io.pgephemeral.config.Durations;
+import io.pgephemeral.crypto.Password;
+import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.crypto.ScramVerifier;
+import io.pgephemeral.ledger.Ledger;
+import io.pgephemeral.ledger.LedgerEntry;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Issues a credential for an approved request: a new login valid for the granted duration, its
+ * password in the requester's secret, and the ledger's record of both.
+ *
+ * <p>Order of work: record the request (a credential that cannot be recorded is never issued),
+ * create the role, store the secret, record the issue. A failure at any step undoes the earlier
+ * ones and records the failure, so a failed escalation leaves no login and no secret behind.
+ */
+@Singleton
+public class Escalation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Escalation.class);
+    static final String BROKER = "pg-ephemeral";
+
+    private final TargetAllowList targets;
+    private final DurationPolicy durations;
+    private final RoleNames roleNames;
+    private final PasswordGenerator passwords;
+    private final DatabaseRoles roles;
+    private final CredentialStore store;
+    private final Ledger ledger;
+    private final Endpoint endpoint;
+    private final EscalationSettings settings;
+    private final Clock clock;
+
+    public Escalation(TargetAllowList targets, DurationPolicy durations, RoleNames roleNames,
+                      PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, Ledger ledger,
+                      Endpoint endpoint, EscalationSettings settings, Clock clock) {
+        this.targets = targets;
+        this.durations = durations;
+        this.roleNames = roleNames;
+        this.passwords = passwords;
+        this.roles = roles;
+        this.store = store;
+        this.ledger = ledger;
+        this.endpoint = endpoint;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public Escalated escalate(EscalationRequest request) {
+        Target target = targets.require(request.target());
+        Duration granted = durations.grant(request.requested());
+
+        int attempt = 1;
+        Optional<LedgerEntry> latest = ledger.latestOfRun(request.runId());
+        if (latest.isPresent()) {
+            LedgerEntry last = latest.get();
+            if (!last.requester().equals(request.requester()) || !last.target().equals(target.name())) {
+                throw new RequestRefused("run " + request.runId() + " was recorded for another requester or target;"
+                        + " nothing was changed");
+            }
+            switch (last.event()) {
+                case LedgerEntry.ISSUED -> {
+                    return replay(last, request.requested(), granted);
+                }
+                case LedgerEntry.REQUESTED -> abandon(last);
+                case LedgerEntry.FAILED -> { }
+                default -> throw new RequestRefused("access for run " + request.runId() + " already ended ("
+                        + last.event() + " at " + last.recordedAt() + "); not issuing it again");
+            }
+            attempt = last.attempt() + 1;
+        }
+
+        // Everything expensive and random happens before any lock is taken.
+        Password password = new Password(passwords.generate(settings.passwordLength()));
+        String verifier = ScramVerifier.of(password.reveal(), passwords.randomBytes(ScramVerifier.saltBytes()),
+                ScramVerifier.DEFAULT_ITERATIONS);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant validUntil = now.plus(granted);
+        String roleName = roleNames.next(request.requester(), target.name());
+        String secretName = store.nameFor(request.requester(), target.name());
+        String capped = granted.equals(request.requested()) ? null
+                : "duration capped from " + Durations.format(request.requested()) + " to " + Durations.format(granted);
+
+        LedgerEntry requested = ledger.append(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt,
+                LedgerEntry.REQUESTED, now, request.requester(), request.approver(), request.reason(), target.name(),
+                roleName, secretName, validUntil, request.approver(), capped));
+
+        try {
+            roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
+            StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
+                    password, endpoint, validUntil), idempotencyToken(request.runId(), attempt));
+            LedgerEntry current = ledger.current(requested.credentialId()).orElse(requested);
+            if (!LedgerEntry.REQUESTED.equals(current.event())) {
+                throw new BrokerException("access for run " + request.runId() + " was ended (" + current.event()
+                        + ") while it was being issued; the new credential was removed");
+            }
+            ledger.append(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped));
+            LOG.info("issued credential={} run={} requester={} target={} role={} valid_until={}",
+                    requested.credentialId(), request.runId(), request.requester(), target.name(), roleName, validUntil);
+            return new Escalated(requested.credentialId(), roleName, secret.name(), secret.location(), validUntil,
+                    request.requested(), granted, false);
+        } catch (RuntimeException e) {
+            // A name collision means the role is someone else's: never remove it.
+            List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName, roleName);
+            String reason = message(e);
+            recordFailure(requested, reason + (leftovers.isEmpty() ? "" : "; cleanup incomplete: "
+                    + String.join("; ", leftovers)));
+            LOG.warn("escalation failed run={} requester={} target={}: {}", request.runId(), request.requester(),
+                    target.name(), reason);
+            if (!leftovers.isEmpty()) {
+                throw new BrokerException(reason + " (cleanup incomplete, the next sweep finishes it: "
+                        + String.join("; ", leftovers) + ")", e);
+            }
+            throw e instanceof BrokerException b ? b : new BrokerException(reason, e);
+        }
+    }
+
+    /** The run was already issued its credential: answer as the first time, change nothing. */
+    private Escalated replay(LedgerEntry issued, Duration requested, Duration granted) {
+        LOG.info("escalate repeated for run={}; credential={} already issued", issued.runId(), issued.credentialId());
+        return new Escalated(issued.credentialId(), issued.roleName(), issued.secretId(), issued.secretId(),
+                issued.validUntil(), requested, granted, true);
+    }
+
+    /**
+     * An earlier attempt of this run never finished. Within the in-progress window it may still be
+     * running, so the retry is refused; after it, whatever it left is removed and it is closed.
+     */
+    private void abandon(LedgerEntry unfinished) {
+        Duration age = Duration.between(unfinished.recordedAt(), clock.instant());
+        if (age.compareTo(settings.inProgressTimeout()) < 0) {
+            throw new BrokerException("an escalation of run " + unfinished.runId() + " started "
+                    + age.toSeconds() + "s ago and is still in progress; retry later. Nothing was changed");
+        }
+        List<String> leftovers = undo(unfinished.roleName(), unfinished.secretId(), unfinished.roleName());
+        if (!leftovers.isEmpty()) {
+            throw new BrokerException("could not clean up an unfinished escalation of run " + unfinished.runId()
+                    + ": " + String.join("; ", leftovers));
+        }
+        ledger.append(unfinished.next(LedgerEntry.FAILED, clock.instant(), BROKER,
+                "abandoned: the attempt did not finish within " + Durations.format(settings.inProgressTimeout())));
+    }
+
+    /** Removes what an attempt may have created; returns what could not be removed. */
+    private List<String> undo(String roleOrNull, String secretName, String roleName) {
+        List<String> leftovers = new ArrayList<>();
+        if (roleOrNull != null) {
+            try {
+                roles.remove(roleOrNull);
+            } catch (RuntimeException e) {
+                leftovers.add("role " + roleOrNull + ": " + message(e));
+            }
+        }
+        try {
+            store.remove(secretName, roleName);
+        } catch (RuntimeException e) {
+            leftovers.add("secret " + secretName + ": " + message(e));
+        }
+        return leftovers;
+    }
+
+    private void recordFailure(LedgerEntry requested, String reason) {
+        try {
+            ledger.append(requested.next(LedgerEntry.FAILED, clock.instant(), BROKER, reason));
+        } catch (RuntimeException e) {
+            LOG.error("could not record the failure of credential={} in the ledger: {}", requested.credentialId(),
+                    message(e));
+        }
+    }
+
+    /** The same attempt of the same run always writes the same secret version. */
+    static String idempotencyToken(String runId, int attempt) {
+        return UUID.nameUUIDFromBytes((runId + "#" + attempt).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** One line for people: our own messages as they are, anything else by its type only. */
+    static String message(RuntimeException e) {
+        if (e instanceof BrokerException) {
+            return e.getMessage();
+        }
+        return "unexpected " + e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,23 @@
+package io.pgephemeral.cli;
+
+import io.micronaut.configuration.picocli.PicocliRunner;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar pg-ephemeral.jar}: the broker's command line. */
+@Command(name = "pg-ephemeral",
+        description = "Temporary PostgreSQL credentials for Sym access requests.%n"
+                + "Configuration comes from BROKER_* environment variables (see README).",
+        mixinStandardHelpOptions = true,
+        version = "pg-ephemeral 0.1.0",
+        subcommands = {InvokeCommand.class, MigrateCommand.class, DemoCommand.class})
+public class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(PicocliRunner.execute(Main.class, args));
+    }
+
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+}

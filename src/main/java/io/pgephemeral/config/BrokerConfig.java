@@ -1,0 +1,81 @@
+package io.pgephemeral.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.bind.annotation.Bindable;
+
+/**
+ * Everything an operator sets, under {@code broker.*}. Micronaut maps environment variables onto
+ * these keys ({@code BROKER_DB_URL} is {@code broker.db-url}); README lists them all.
+ *
+ * @param dbUrl             JDBC URL of the target database, where temporary roles are created
+ * @param dbUser            the bot's database user
+ * @param dbPassword        the bot's password, for local use; prefer {@code dbSecretId}
+ * @param dbSecretId        Secrets Manager id of the bot's password (plain string or RDS-shaped JSON)
+ * @param ledgerUrl         JDBC URL of the ledger database; defaults to {@code dbUrl}
+ * @param ledgerUser        ledger user; defaults to {@code dbUser}
+ * @param ledgerPassword    ledger password; defaults to the bot's password
+ * @param targets           allow-list of Sym targets, {@code name=role|role[:noinherit],...}
+ * @param maxTtl            longest credential lifetime granted; longer requests are capped
+ * @param durationUnit      unit of a bare integer duration from Sym: seconds, minutes or hours
+ * @param secretStore       {@code aws} (Secrets Manager) or {@code local} (JSON files)
+ * @param secretPrefix      prefix of every secret name the broker writes
+ * @param secretDir         directory of the local store
+ * @param secretKmsKeyId    KMS key for issued secrets (aws store); AWS's default key when unset
+ * @param connectHost       host written into issued credentials; defaults to the host in {@code dbUrl}
+ * @param connectPort       port written into issued credentials; defaults to the port in {@code dbUrl}
+ * @param connectionLimit   CONNECTION LIMIT of each temporary role
+ * @param passwordLength    length of generated passwords
+ * @param roleTemplate      template of temporary role names: {requester}, {target}, {suffix}
+ * @param markerRole        NOLOGIN role every temporary role is a member of
+ * @param reassignOwnedTo   if set, objects left by a temporary role are reassigned to this role at
+ *                          deescalate; if unset, such a role is disabled instead of dropped
+ * @param lockKey           key of the advisory lock that serialises role DDL
+ * @param lockTimeout       how long role DDL waits for that lock
+ * @param inProgressTimeout how long an unfinished escalation of a run blocks a retry of that run
+ */
+@ConfigurationProperties("broker")
+public record BrokerConfig(
+        @Nullable String dbUrl,
+        @Nullable String dbUser,
+        @Nullable String dbPassword,
+        @Nullable String dbSecretId,
+        @Nullable String ledgerUrl,
+        @Nullable String ledgerUser,
+        @Nullable String ledgerPassword,
+        @Bindable(defaultValue = "") String targets,
+        @Bindable(defaultValue = "12h") String maxTtl,
+        @Bindable(defaultValue = "seconds") String durationUnit,
+        @Bindable(defaultValue = "aws") String secretStore,
+        @Bindable(defaultValue = "pg-ephemeral/") String secretPrefix,
+        @Nullable String secretDir,
+        @Nullable String secretKmsKeyId,
+        @Nullable String connectHost,
+        @Nullable Integer connectPort,
+        @Bindable(defaultValue = "5") int connectionLimit,
+        @Bindable(defaultValue = "32") int passwordLength,
+        @Bindable(defaultValue = "eph_{requester}_{suffix}") String roleTemplate,
+        @Bindable(defaultValue = "ephemeral_managed") String markerRole,
+        @Nullable String reassignOwnedTo,
+        @Bindable(defaultValue = "7262931") long lockKey,
+        @Bindable(defaultValue = "10s") String lockTimeout,
+        @Bindable(defaultValue = "2m") String inProgressTimeout) {
+
+    /** The ledger's JDBC URL: its own, or the target database's. */
+    public @Nullable String ledgerJdbcUrl() {
+        return firstSet(ledgerUrl, dbUrl);
+    }
+
+    /** The role the broker writes the ledger as: its own, or the bot. */
+    public @Nullable String ledgerRole() {
+        return firstSet(ledgerUser, dbUser);
+    }
+
+    /** The first of the two that is set and not blank, or null. */
+    public static @Nullable String firstSet(@Nullable String a, @Nullable String b) {
+        if (a != null && !a.isBlank()) {
+            return a;
+        }
+        return b == null || b.isBlank() ? null : b;
+    }
+}

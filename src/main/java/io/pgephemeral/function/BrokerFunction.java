@@ -1,0 +1,33 @@
+package io.pgephemeral.function;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.function.aws.MicronautRequestHandler;
+import io.pgephemeral.sym.SymResponse;
+import jakarta.inject.Inject;
+
+import java.util.Map;
+
+/**
+ * The Lambda entry point: {@code io.pgephemeral.function.BrokerFunction::handleRequest}. Sym
+ * invokes it synchronously with one event and shows the response's errors to its users.
+ */
+public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>, SymResponse> {
+
+    @Inject
+    SymEventHandler events;
+
+    /** Used by the Lambda runtime: builds and starts the application context. */
+    public BrokerFunction() {
+        super();
+    }
+
+    /** Used by the CLI and tests: runs inside an existing application context. */
+    public BrokerFunction(ApplicationContext context) {
+        super(context);
+    }
+
+    @Override
+    public SymResponse execute(Map<String, Object> event) {
+        return events.handle(event);
+    }
+}

@@ -1,0 +1,74 @@
+package io.pgephemeral.function;
+
+import io.micronaut.context.BeanProvider;
+import io.micronaut.context.exceptions.BeanInstantiationException;
+import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.Deescalation;
+import io.pgephemeral.broker.Escalation;
+import io.pgephemeral.sym.SymEventReader;
+import io.pgephemeral.sym.SymResponse;
+import io.pgephemeral.sym.SymResponses;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Routes one event to its use case and turns every outcome into Sym's response: errors become one
+ * line each. Shared by the Lambda handler and {@code pg-ephemeral invoke}, so both behave alike.
+ */
+@Singleton
+public class SymEventHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SymEventHandler.class);
+
+    private final BeanProvider<SymEventReader> reader;
+    private final BeanProvider<Escalation> escalation;
+    private final BeanProvider<Deescalation> deescalation;
+
+    // Providers, not beans: a configuration mistake then surfaces as a clear error for each
+    // event, instead of a handler that cannot even start.
+    public SymEventHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
+                           BeanProvider<Deescalation> deescalation) {
+        this.reader = reader;
+        this.escalation = escalation;
+        this.deescalation = deescalation;
+    }
+
+    public SymResponse handle(Map<String, Object> event) {
+        try {
+            if (event == null) {
+                return SymResponse.error("the event must be a JSON object");
+            }
+            SymEventReader events = reader.get();
+            return switch (events.type(event)) {
+                case "escalate" -> SymResponses.escalated(escalation.get().escalate(events.escalation(event)));
+                case "deescalate" -> SymResponses.deescalated(deescalation.get().deescalate(events.deescalation(event)));
+                default -> throw new IllegalStateException("unreachable");
+            };
+        } catch (BrokerException e) {
+            return SymResponse.error(e.getMessage());
+        } catch (BeanInstantiationException e) {
+            String reason = configurationProblem(e);
+            LOG.error("the broker is misconfigured: {}", reason);
+            return SymResponse.error("the broker is misconfigured: " + reason);
+        } catch (RuntimeException e) {
+            String reference = UUID.randomUUID().toString();
+            LOG.error("internal error, reference {}", reference, e);
+            return SymResponse.error("internal error in pg-ephemeral (reference " + reference
+                    + "); nothing is left half-done that the next sweep will not finish; see the broker's log");
+        }
+    }
+
+    /** The innermost message of a failed bean creation: our factories say which setting is wrong. */
+    static String configurationProblem(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message).strip();
+    }
+}

@@ -1,0 +1,55 @@
+package io.pgephemeral.ledger;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.secrets.BotPassword;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+
+import javax.sql.DataSource;
+
+/**
+ * The ledger's connections, for Micronaut Data. By default the ledger lives in the target
+ * database and the bot writes it; {@code BROKER_LEDGER_URL} moves it elsewhere.
+ */
+@Factory
+public class LedgerDataSourceFactory {
+
+    /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
+    public record LedgerPool(HikariDataSource pool) implements AutoCloseable {
+        @Override
+        public void close() {
+            pool.close();
+        }
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    LedgerPool ledgerPool(BrokerConfig config, BotPassword botPassword) {
+        String url = config.ledgerJdbcUrl();
+        if (url == null) {
+            throw new IllegalStateException("BROKER_LEDGER_URL or BROKER_DB_URL must be set");
+        }
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName("ledger");
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(config.ledgerRole());
+        String password = BrokerConfig.firstSet(config.ledgerPassword(), null);
+        hikari.setPassword(password != null ? password : botPassword.resolve());
+        hikari.setMaximumPoolSize(2);
+        hikari.setMinimumIdle(0);
+        hikari.setInitializationFailTimeout(-1);
+        hikari.setConnectionTimeout(10_000);
+        hikari.addDataSourceProperty("ApplicationName", "pg-ephemeral ledger");
+        return new LedgerPool(new HikariDataSource(hikari));
+    }
+
+    @Singleton
+    @Named("default")
+    DataSource ledgerDataSource(LedgerPool pool) {
+        return pool.pool();
+    }
+}

@@ -1,0 +1,68 @@
+package io.pgephemeral.ledger;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.GeneratedValue;
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One row of the ledger: one event in the life of one credential. Rows are only ever appended;
+ * the credential's state is its latest row. Each row repeats the credential's facts, so a single
+ * row answers who, what, when and why on its own. It never holds a password.
+ *
+ * @param seq          order of recording, assigned by the database
+ * @param credentialId the credential this event belongs to (one per escalation attempt)
+ * @param runId        Sym's run SRN
+ * @param attempt      1 for the first escalation attempt of a run, 2 for a retry after a failure, ...
+ * @param event        requested, issued, failed, revoked, disabled, expired or reconciled
+ * @param recordedAt   when the broker recorded it
+ * @param requester    who holds (or would have held) the credential
+ * @param approver     who approved the request
+ * @param reason       the requester's reason
+ * @param target       the allow-listed target name
+ * @param roleName     the temporary role
+ * @param secretId     the secret that holds the credential
+ * @param validUntil   when the credential expires
+ * @param actor        who caused this event: the approver, whoever ended access, or the broker
+ * @param detail       one line: why it failed, why a role was disabled, that a duration was capped
+ */
+@MappedEntity(value = "ledger_event", schema = "ephemeral")
+public record LedgerEntry(
+        @Id @GeneratedValue @Nullable Long seq,
+        UUID credentialId,
+        String runId,
+        int attempt,
+        String event,
+        Instant recordedAt,
+        String requester,
+        @Nullable String approver,
+        @Nullable String reason,
+        String target,
+        String roleName,
+        @Nullable String secretId,
+        Instant validUntil,
+        @Nullable String actor,
+        @Nullable String detail) {
+
+    public static final String REQUESTED = "requested";
+    public static final String ISSUED = "issued";
+    public static final String FAILED = "failed";
+    public static final String REVOKED = "revoked";
+    public static final String DISABLED = "disabled";
+    public static final String EXPIRED = "expired";
+    public static final String RECONCILED = "reconciled";
+
+    /** The next event of the same credential. */
+    public LedgerEntry next(String event, Instant at, @Nullable String actor, @Nullable String detail) {
+        return new LedgerEntry(null, credentialId, runId, attempt, event, at, requester, approver, reason,
+                target, roleName, secretId, validUntil, actor, detail);
+    }
+
+    /** Whether the credential may still be usable, so that ending access must act on it. */
+    public boolean open() {
+        return REQUESTED.equals(event) || ISSUED.equals(event);
+    }
+}

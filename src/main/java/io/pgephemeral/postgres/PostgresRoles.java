@@ -1,0 +1,305 @@
+package io.pgephemeral.postgres;
+
+import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.DatabaseRoles;
+import io.pgephemeral.broker.NewLogin;
+import io.pgephemeral.broker.RoleNameTaken;
+import io.pgephemeral.broker.RoleRemoval;
+import io.pgephemeral.broker.RoleRemoval.Outcome;
+import org.postgresql.util.PSQLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Temporary roles in PostgreSQL 13 and later, administered by a non-superuser bot.
+ *
+ * <p>Role DDL holds a transaction-scoped advisory lock ({@code pg_advisory_xact_lock(lockKey)}), so
+ * concurrent escalations, deescalations and other tools that take the same lock never interleave
+ * their catalog changes.
+ */
+public final class PostgresRoles implements DatabaseRoles {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresRoles.class);
+    private static final String DUPLICATE_OBJECT = "42710";
+    private static final String DEPENDENT_OBJECTS = "2BP01";
+    /** How long deescalate waits for terminated sessions to exit. */
+    private static final long TERMINATE_WAIT_MS = 5_000;
+
+    private final TargetDatabase database;
+    private final RoleAdminSettings settings;
+    private volatile int serverVersion;
+
+    public PostgresRoles(TargetDatabase database, RoleAdminSettings settings) {
+        this.database = database;
+        this.settings = settings;
+    }
+
+    @Override
+    public void create(NewLogin login) {
+        String role = Sql.ident(login.roleName());
+        try (Connection c = database.connect()) {
+            boolean sixteenPlus = version(c) >= 16;
+            inTransaction(c, s -> {
+                checkGrantable(c, login.target().roles());
+                s.execute("CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
+                        + " NOBYPASSRLS " + (login.target().inherit() ? "INHERIT" : "NOINHERIT")
+                        + " CONNECTION LIMIT " + login.connectionLimit()
+                        + " VALID UNTIL " + Sql.timestamp(login.validUntil())
+                        + " PASSWORD " + Sql.literal(login.scramVerifier()));
+                // The marker only says "the broker made this"; it carries no privileges, and on 16+
+                // the membership neither inherits nor allows SET ROLE.
+                s.execute("GRANT " + Sql.ident(settings.markerRole()) + " TO " + role
+                        + (sixteenPlus ? " WITH INHERIT FALSE, SET FALSE" : ""));
+                for (String target : login.target().roles()) {
+                    s.execute("GRANT " + Sql.ident(target) + " TO " + role);
+                }
+            });
+        } catch (SQLException e) {
+            if (DUPLICATE_OBJECT.equals(e.getSQLState())) {
+                throw new RoleNameTaken(login.roleName());
+            }
+            throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    @Override
+    public RoleRemoval remove(String roleName) {
+        try (Connection c = database.connect()) {
+            Long oid = managedRoleOid(c, roleName);
+            if (oid == null) {
+                return new RoleRemoval(Outcome.ABSENT, 0, null);
+            }
+            String role = Sql.ident(roleName);
+            // First stop new logins, then end the sessions that are already open: VALID UNTIL and
+            // NOLOGIN are only checked when a session starts.
+            inTransaction(c, s -> s.execute("ALTER ROLE " + role + " NOLOGIN"));
+            int terminated = terminateSessions(c, oid);
+            try {
+                inTransaction(c, s -> {
+                    if (settings.reassignOwnedTo() != null) {
+                        reassignOwned(c, s, role);
+                    }
+                    s.execute("DROP ROLE " + role);
+                });
+                return new RoleRemoval(Outcome.DROPPED, terminated, null);
+            } catch (SQLException e) {
+                if (!DEPENDENT_OBJECTS.equals(e.getSQLState())) {
+                    throw e;
+                }
+                String why = dependentObjects(e);
+                disable(c, roleName);
+                LOG.warn("role {} owns objects or holds privileges ({}); disabled instead of dropped", roleName, why);
+                return new RoleRemoval(Outcome.DISABLED, terminated, why);
+            }
+        } catch (SQLException e) {
+            throw new BrokerException("could not remove role " + roleName + " in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    /** The role's oid if it exists and carries the marker; null if absent; refusal if not ours. */
+    private Long managedRoleOid(Connection c, String roleName) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT r.oid, EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                        + " WHERE m.member = r.oid AND g.rolname = ?) FROM pg_roles r WHERE r.rolname = ?")) {
+            p.setString(1, settings.markerRole());
+            p.setString(2, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+                if (!r.getBoolean(2)) {
+                    throw new BrokerException("refusing to remove role " + roleName + ": it is not a member of "
+                            + settings.markerRole() + ", so pg-ephemeral did not create it");
+                }
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /**
+     * Ends every backend logged in as the role. Matching on the login's oid also catches sessions
+     * that switched to the target role with SET ROLE.
+     */
+    private int terminateSessions(Connection c, long oid) throws SQLException {
+        int terminated = 0;
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE usesysid = ? AND pid <> pg_backend_pid()")) {
+            p.setLong(1, oid);
+            try (ResultSet r = p.executeQuery()) {
+                r.next();
+                terminated = r.getInt(1);
+            }
+        }
+        if (terminated > 0) {
+            awaitSessionsGone(c, oid);
+        }
+        return terminated;
+    }
+
+    /** pg_terminate_backend only signals; wait until the backends have really exited. */
+    private void awaitSessionsGone(Connection c, long oid) throws SQLException {
+        long deadline = System.nanoTime() + TERMINATE_WAIT_MS * 1_000_000;
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE usesysid = ? AND pid <> pg_backend_pid()")) {
+            p.setLong(1, oid);
+            while (true) {
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    if (r.getInt(1) == 0) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new BrokerException("sessions of a temporary role did not exit within "
+                            + TERMINATE_WAIT_MS + " ms of being terminated");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BrokerException("interrupted while waiting for sessions to exit");
+                }
+            }
+        }
+    }
+
+    /**
+     * Hands the role's objects to the configured owner. REASSIGN OWNED needs the privileges of the
+     * role, which the bot does not hold by default on 16+ (it only administers the roles it
+     * creates), so it first grants the role to itself; the grant disappears with the role.
+     */
+    private void reassignOwned(Connection c, Statement s, String role) throws SQLException {
+        s.execute("GRANT " + role + " TO CURRENT_USER" + (version(c) >= 16 ? " WITH INHERIT TRUE" : ""));
+        s.execute("REASSIGN OWNED BY " + role + " TO " + Sql.ident(settings.reassignOwnedTo()));
+        s.execute("DROP OWNED BY " + role);
+    }
+
+    /**
+     * Leaves a role that cannot be dropped unable to do anything: no login, no password, expired,
+     * and no memberships but the marker, which keeps it visible to the broker for a later retry.
+     */
+    private void disable(Connection c, String roleName) throws SQLException {
+        String role = Sql.ident(roleName);
+        List<String> memberships = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                        + " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = ? AND g.rolname <> ?")) {
+            p.setString(1, roleName);
+            p.setString(2, settings.markerRole());
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    memberships.add(r.getString(1));
+                }
+            }
+        }
+        inTransaction(c, s -> {
+            s.execute("ALTER ROLE " + role + " NOLOGIN PASSWORD NULL VALID UNTIL "
+                    + Sql.timestamp(Instant.EPOCH));
+            for (String granted : memberships) {
+                s.execute("REVOKE " + Sql.ident(granted) + " FROM " + role);
+            }
+        });
+    }
+
+    /** Every target role must exist and must not be a superuser or able to create roles. */
+    private void checkGrantable(Connection c, List<String> roles) throws SQLException {
+        Set<String> found = new HashSet<>();
+        Array names = c.createArrayOf("text", roles.toArray());
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT rolname, rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls FROM pg_roles"
+                        + " WHERE rolname = ANY (?)")) {
+            p.setArray(1, names);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    if (r.getBoolean(2)) {
+                        throw new BrokerException("refusing to grant role " + r.getString(1)
+                                + ": it is a superuser or holds CREATEROLE, REPLICATION or BYPASSRLS");
+                    }
+                    found.add(r.getString(1));
+                }
+            }
+        }
+        for (String role : roles) {
+            if (!found.contains(role)) {
+                throw new BrokerException("target role " + role + " does not exist in the database");
+            }
+        }
+    }
+
+    private void lock(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            // SET LOCAL takes no parameters; the value is a number we format ourselves.
+            s.execute("SET LOCAL lock_timeout = '" + settings.lockTimeout().toMillis() + "ms'");
+        }
+        try (PreparedStatement p = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            p.setLong(1, settings.lockKey());
+            p.execute();
+        }
+    }
+
+    private interface Work {
+        void run(Statement s) throws SQLException;
+    }
+
+    private void inTransaction(Connection c, Work work) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            lock(c);
+            work.run(s);
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private int version(Connection c) throws SQLException {
+        if (serverVersion == 0) {
+            serverVersion = c.getMetaData().getDatabaseMajorVersion();
+        }
+        return serverVersion;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // The connection is broken; the pool discards it and the server rolled back anyway.
+        }
+    }
+
+    /** The server's DETAIL on 2BP01 lists what depends on the role, e.g. "owner of table t". */
+    private static String dependentObjects(SQLException e) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null
+                && p.getServerErrorMessage().getDetail() != null) {
+            return p.getServerErrorMessage().getDetail().replaceAll("\\s+", " ").strip();
+        }
+        return "objects depend on it";
+    }
+
+    /** The server's message, without pgjdbc's extra lines. */
+    static String oneLine(SQLException e) {
+        String message = e instanceof PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getMessage() : e.getMessage();
+        if (message == null) {
+            return e.getClass().getSimpleName();
+        }
+        String first = message.lines().findFirst().orElse(message).strip();
+        return e.getSQLState() == null ? first : first + " (SQLSTATE " + e.getSQLState() + ")";
+    }
+}

@@ -1,0 +1,46 @@
+package io.pgephemeral.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The bot's connections to the target database, where temporary roles live. A Lambda instance
+ * serves one invocation at a time, so the pool is tiny; it exists to keep one warm connection
+ * between invocations.
+ *
+ * <p>Deliberately not a {@code javax.sql.DataSource} bean: Micronaut Data would wrap it in its
+ * transaction-aware proxy, and role DDL manages its own transactions.
+ */
+public final class TargetDatabase implements AutoCloseable {
+
+    private final HikariDataSource pool;
+
+    public TargetDatabase(String jdbcUrl, String user, String password, int maxConnections) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("target");
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(maxConnections);
+        config.setMinimumIdle(0);
+        // Fail at first use with the server's own message rather than at start-up.
+        config.setInitializationFailTimeout(-1);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", "pg-ephemeral");
+        // The broker never sends client-side prepared statements worth caching; keep the server clean.
+        config.addDataSourceProperty("prepareThreshold", "0");
+        this.pool = new HikariDataSource(config);
+    }
+
+    public Connection connect() throws SQLException {
+        return pool.getConnection();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,56 @@
+package io.pgephemeral.secrets;
+
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.json.JsonMapper;
+import io.pgephemeral.broker.CredentialStore;
+import io.pgephemeral.config.BrokerConfig;
+import jakarta.inject.Singleton;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+import java.nio.file.Path;
+
+/**
+ * Chooses the credential store ({@code broker.secret-store}: {@code aws} or {@code local}) and
+ * builds the Secrets Manager client. The client follows the SDK's usual chains for region,
+ * credentials and endpoint ({@code AWS_ENDPOINT_URL_SECRETS_MANAGER}); it uses the JDK's HTTP
+ * client, which starts faster than Apache's or Netty's.
+ */
+@Factory
+public class SecretsFactory {
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    SecretsManagerClient secretsManagerClient() {
+        return SecretsManagerClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
+    }
+
+    @Singleton
+    SecretNames secretNames(BrokerConfig config) {
+        return new SecretNames(config.secretPrefix());
+    }
+
+    @Singleton
+    @Requires(property = "broker.secret-store", value = "aws", defaultValue = "aws")
+    CredentialStore secretsManagerStore(SecretsManagerClient client, SecretNames names, BrokerConfig config, JsonMapper json) {
+        return new SecretsManagerStore(client, names, blankToNull(config.secretKmsKeyId()), json);
+    }
+
+    @Singleton
+    @Requires(property = "broker.secret-store", value = "local")
+    CredentialStore localFileStore(SecretNames names, BrokerConfig config, JsonMapper json) {
+        String dir = config.secretDir();
+        Path directory = dir == null || dir.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".pg-ephemeral", "secrets")
+                : Path.of(dir);
+        return new LocalFileStore(directory, names, json);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
