@@ -1,0 +1,406 @@
+package io.pgephemeral.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micronaut.core.type.Argument;
+import io.micronaut.json.JsonMapper;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * AWS Secrets Manager at the protocol level, on loopback, for the real AWS SDK client: AWS JSON 1.1
+ * over HTTP POST with {@code X-Amz-Target: secretsmanager.<Operation>}, SigV4-signed requests,
+ * errors as {@code {"__type": ..., "message": ...}}. It implements what the broker uses, as the
+ * Secrets Manager API reference describes it: name conflicts, ResourceNotFound, deletion with and
+ * without a recovery window, ClientRequestToken idempotency, version stages and tags.
+ *
+ * <p>Faults can be queued per operation (HTTP status and error type), and a force-deleted name can
+ * be kept reserved for a while, as AWS releases it asynchronously.
+ */
+public final class FakeSecretsManager implements AutoCloseable {
+
+    public static final String ACCOUNT = "123456789012";
+    public static final String REGION = "us-east-1";
+
+    /** One stored secret. */
+    public static final class Secret {
+        public final String name;
+        public final String arn;
+        public final String description;
+        public final String kmsKeyId;
+        public final Map<String, String> tags = new LinkedHashMap<>();
+        /** version id to value, oldest first. */
+        public final Map<String, String> versions = new LinkedHashMap<>();
+        public String current;
+        public String previous;
+        public Instant deletedDate;
+        public Instant deletionDate;
+
+        Secret(String name, String arn, String description, String kmsKeyId) {
+            this.name = name;
+            this.arn = arn;
+            this.description = description;
+            this.kmsKeyId = kmsKeyId;
+        }
+
+        public String currentValue() {
+            return versions.get(current);
+        }
+    }
+
+    private record Fault(int status, String type, String message) {
+    }
+
+    private final HttpServer server;
+    private final JsonMapper json;
+    private final Map<String, Secret> byName = new ConcurrentHashMap<>();
+    private final Map<String, Instant> reservedUntil = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final List<String> requestBodies = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile long forceDeleteReleaseMillis;
+
+    public FakeSecretsManager(JsonMapper json) throws IOException {
+        this.json = json;
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+        server.start();
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** The next {@code times} calls of {@code operation} fail with this status and error type. */
+    public void failNext(String operation, int times, int status, String type) {
+        Deque<Fault> queue = faults.computeIfAbsent(operation, k -> new ArrayDeque<>());
+        synchronized (queue) {
+            for (int i = 0; i < times; i++) {
+                queue.add(new Fault(status, type, "injected fault"));
+            }
+        }
+    }
+
+    /** Keeps a force-deleted name reserved for this long, like AWS's asynchronous deletion. */
+    public void releaseForceDeletedNamesAfter(long millis) {
+        this.forceDeleteReleaseMillis = millis;
+    }
+
+    public int calls(String operation) {
+        AtomicInteger n = calls.get(operation);
+        return n == null ? 0 : n.get();
+    }
+
+    public Secret secret(String name) {
+        return byName.get(name);
+    }
+
+    /** Secrets that are not deleted. */
+    public List<Secret> liveSecrets() {
+        return byName.values().stream().filter(s -> s.deletedDate == null).toList();
+    }
+
+    /** Every request body received, for checking what was sent. */
+    public List<String> requestBodies() {
+        synchronized (requestBodies) {
+            return List.copyOf(requestBodies);
+        }
+    }
+
+    public void reset() {
+        byName.clear();
+        reservedUntil.clear();
+        faults.clear();
+        calls.clear();
+        requestBodies.clear();
+        forceDeleteReleaseMillis = 0;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    // ---- protocol ----
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (!"POST".equals(exchange.getRequestMethod()) || target == null || !target.startsWith("secretsmanager.")) {
+                send(exchange, 400, error("UnknownOperationException", "unknown operation"));
+                return;
+            }
+            if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 Credential=")) {
+                send(exchange, 400, error("MissingAuthenticationTokenException", "request is not signed"));
+                return;
+            }
+            String operation = target.substring("secretsmanager.".length());
+            calls.computeIfAbsent(operation, k -> new AtomicInteger()).incrementAndGet();
+            requestBodies.add(new String(body, StandardCharsets.UTF_8));
+            Deque<Fault> queue = faults.get(operation);
+            Fault fault = null;
+            if (queue != null) {
+                synchronized (queue) {
+                    fault = queue.poll();
+                }
+            }
+            if (fault != null) {
+                send(exchange, fault.status(), error(fault.type(), fault.message()));
+                return;
+            }
+            Map<String, Object> request = json.readValue(body, Argument.mapOf(String.class, Object.class));
+            Object response;
+            try {
+                synchronized (this) {
+                    response = switch (operation) {
+                        case "CreateSecret" -> createSecret(request);
+                        case "PutSecretValue" -> putSecretValue(request);
+                        case "GetSecretValue" -> getSecretValue(request);
+                        case "DescribeSecret" -> describeSecret(request);
+                        case "DeleteSecret" -> deleteSecret(request);
+                        case "TagResource" -> tagResource(request);
+                        case "UntagResource" -> untagResource(request);
+                        default -> throw new AwsError("UnknownOperationException", "operation " + operation + " is not supported");
+                    };
+                }
+            } catch (AwsError e) {
+                send(exchange, 400, error(e.type, e.getMessage()));
+                return;
+            }
+            send(exchange, 200, json.writeValueAsBytes(response));
+        }
+    }
+
+    private static final class AwsError extends RuntimeException {
+        final String type;
+
+        AwsError(String type, String message) {
+            super(message);
+            this.type = type;
+        }
+    }
+
+    private Map<String, Object> createSecret(Map<String, Object> r) {
+        String name = required(r, "Name");
+        String token = tokenOf(r);
+        String value = (String) r.get("SecretString");
+        Secret existing = byName.get(name);
+        if (existing != null) {
+            if (existing.deletedDate != null) {
+                throw new AwsError("InvalidRequestException", "You can't create this secret because a secret with this"
+                        + " name is already scheduled for deletion.");
+            }
+            // Idempotent retry: same token, same value.
+            if (existing.versions.containsKey(token) && existing.versions.get(token).equals(value)) {
+                return Map.of("ARN", existing.arn, "Name", name, "VersionId", token);
+            }
+            throw new AwsError("ResourceExistsException", "The operation failed because the secret " + name
+                    + " already exists.");
+        }
+        Instant reserved = reservedUntil.get(name);
+        if (reserved != null && Instant.now().isBefore(reserved)) {
+            throw new AwsError("InvalidRequestException", "You can't create this secret because a secret with this"
+                    + " name is already scheduled for deletion.");
+        }
+        reservedUntil.remove(name);
+        Secret s = new Secret(name, "arn:aws:secretsmanager:" + REGION + ":" + ACCOUNT + ":secret:" + name + "-"
+                + UUID.randomUUID().toString().substring(0, 6), (String) r.get("Description"), (String) r.get("KmsKeyId"));
+        for (Map<String, Object> tag : list(r.get("Tags"))) {
+            s.tags.put((String) tag.get("Key"), (String) tag.get("Value"));
+        }
+        byName.put(name, s);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ARN", s.arn);
+        out.put("Name", name);
+        if (value != null) {
+            s.versions.put(token, value);
+            s.current = token;
+            out.put("VersionId", token);
+        }
+        return out;
+    }
+
+    private Map<String, Object> putSecretValue(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        requireNotDeleted(s);
+        String token = tokenOf(r);
+        String value = (String) r.get("SecretString");
+        if (s.versions.containsKey(token)) {
+            if (s.versions.get(token).equals(value)) {
+                return Map.of("ARN", s.arn, "Name", s.name, "VersionId", token, "VersionStages", List.of("AWSCURRENT"));
+            }
+            throw new AwsError("ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
+        }
+        s.versions.put(token, value);
+        s.previous = s.current;
+        s.current = token;
+        return Map.of("ARN", s.arn, "Name", s.name, "VersionId", token, "VersionStages", List.of("AWSCURRENT"));
+    }
+
+    private Map<String, Object> getSecretValue(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        if (s.deletedDate != null) {
+            throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it"
+                    + " was marked for deletion.");
+        }
+        String version = (String) r.get("VersionId");
+        String stage = (String) r.getOrDefault("VersionStage", "AWSCURRENT");
+        String id = version != null ? version : "AWSPREVIOUS".equals(stage) ? s.previous : s.current;
+        if (id == null || !s.versions.containsKey(id)) {
+            throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret value"
+                    + " for staging label: " + stage);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ARN", s.arn);
+        out.put("Name", s.name);
+        out.put("VersionId", id);
+        out.put("SecretString", s.versions.get(id));
+        out.put("VersionStages", List.of(id.equals(s.current) ? "AWSCURRENT" : "AWSPREVIOUS"));
+        out.put("CreatedDate", Instant.now().getEpochSecond());
+        return out;
+    }
+
+    private Map<String, Object> describeSecret(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ARN", s.arn);
+        out.put("Name", s.name);
+        if (s.description != null) {
+            out.put("Description", s.description);
+        }
+        if (s.kmsKeyId != null) {
+            out.put("KmsKeyId", s.kmsKeyId);
+        }
+        out.put("Tags", s.tags.entrySet().stream().map(t -> Map.of("Key", t.getKey(), "Value", t.getValue())).toList());
+        Map<String, Object> stages = new LinkedHashMap<>();
+        if (s.current != null) {
+            stages.put(s.current, List.of("AWSCURRENT"));
+        }
+        if (s.previous != null) {
+            stages.put(s.previous, List.of("AWSPREVIOUS"));
+        }
+        out.put("VersionIdsToStages", stages);
+        if (s.deletedDate != null) {
+            out.put("DeletedDate", s.deletedDate.getEpochSecond());
+        }
+        return out;
+    }
+
+    private Map<String, Object> deleteSecret(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        boolean force = Boolean.TRUE.equals(r.get("ForceDeleteWithoutRecovery"));
+        Object window = r.get("RecoveryWindowInDays");
+        if (force && window != null) {
+            throw new AwsError("InvalidParameterException", "You can't use ForceDeleteWithoutRecovery in conjunction"
+                    + " with RecoveryWindowInDays.");
+        }
+        if (s.deletedDate != null && !force) {
+            throw new AwsError("InvalidRequestException", "You can't delete secret " + s.name
+                    + " that is already scheduled for deletion.");
+        }
+        Instant now = Instant.now();
+        if (force) {
+            byName.remove(s.name);
+            if (forceDeleteReleaseMillis > 0) {
+                reservedUntil.put(s.name, now.plusMillis(forceDeleteReleaseMillis));
+            }
+            return Map.of("ARN", s.arn, "Name", s.name, "DeletionDate", now.getEpochSecond());
+        }
+        int days = window == null ? 30 : ((Number) window).intValue();
+        if (days < 7 || days > 30) {
+            throw new AwsError("InvalidParameterException", "RecoveryWindowInDays must be between 7 and 30.");
+        }
+        s.deletedDate = now;
+        s.deletionDate = now.plusSeconds(days * 86400L);
+        return Map.of("ARN", s.arn, "Name", s.name, "DeletionDate", s.deletionDate.getEpochSecond());
+    }
+
+    private Map<String, Object> tagResource(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        for (Map<String, Object> tag : list(r.get("Tags"))) {
+            s.tags.put((String) tag.get("Key"), (String) tag.get("Value"));
+        }
+        return Map.of();
+    }
+
+    private Map<String, Object> untagResource(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        Object keys = r.get("TagKeys");
+        if (keys instanceof List<?> l) {
+            l.forEach(s.tags::remove);
+        }
+        return Map.of();
+    }
+
+    /** By name or by ARN, as AWS accepts either. */
+    private Secret find(String id) {
+        Secret s = byName.get(id);
+        if (s == null) {
+            s = byName.values().stream().filter(x -> x.arn.equals(id)).findFirst().orElse(null);
+        }
+        if (s == null) {
+            throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+        }
+        return s;
+    }
+
+    private static void requireNotDeleted(Secret s) {
+        if (s.deletedDate != null) {
+            throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it"
+                    + " was marked for deletion.");
+        }
+    }
+
+    private static String tokenOf(Map<String, Object> r) {
+        Object token = r.get("ClientRequestToken");
+        if (token == null) {
+            return UUID.randomUUID().toString();
+        }
+        String t = (String) token;
+        if (t.length() < 32 || t.length() > 64) {
+            throw new AwsError("InvalidParameterException", "ClientRequestToken must be 32 to 64 characters.");
+        }
+        return t;
+    }
+
+    private static String required(Map<String, Object> r, String key) {
+        Object v = r.get(key);
+        if (!(v instanceof String s) || s.isEmpty()) {
+            throw new AwsError("InvalidParameterException", key + " is required.");
+        }
+        return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> list(Object o) {
+        return o instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
+    }
+
+    private byte[] error(String type, String message) throws IOException {
+        return json.writeValueAsBytes(Map.of("__type", type, "message", message));
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/x-amz-json-1.1");
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+    }
+}

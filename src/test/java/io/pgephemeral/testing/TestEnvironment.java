@@ -1,0 +1,196 @@
+package io.pgephemeral.testing;
+
+import io.micronaut.json.JsonMapper;
+import io.pgephemeral.cli.EmbeddedServer;
+import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.crypto.ScramVerifier;
+import io.pgephemeral.ledger.LedgerMigrations;
+import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.postgres.SqlScript;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One real PostgreSQL and one fake Secrets Manager for the whole test run, set up the way README
+ * tells users to: target roles, then {@code schema/setup/bot-setup-*.sql} as is, the bot's password
+ * as a SCRAM verifier, and the ledger migrated by a superuser with the bot as writer.
+ *
+ * <p>By default PostgreSQL is embedded, logs every statement ({@code log_statement=all}) and runs in
+ * a time zone far from UTC, as does this JVM (see the Surefire configuration), so that expiry
+ * arithmetic that forgets the offset fails. {@code BROKER_TEST_DB_URL} points the tests at an
+ * external server instead: a superuser JDBC URL of a throwaway cluster.
+ */
+public final class TestEnvironment {
+
+    public static final String BOT = "ephemeral_bot";
+    public static final String MARKER = "ephemeral_managed";
+    public static final String DATABASE = "postgres";
+    /** The role that receives a temporary role's objects in the reassign-owned test. */
+    public static final String HEIR = "object_heir";
+
+    private static TestEnvironment instance;
+
+    private final EmbeddedServer server;
+    private final String adminUrl;
+    private final String jdbcUrl;
+    private final String botPassword;
+    private final int serverMajor;
+    private final FakeSecretsManager secretsManager;
+    private final JsonMapper json;
+
+    public static synchronized TestEnvironment get() {
+        if (instance == null) {
+            try {
+                instance = new TestEnvironment();
+            } catch (IOException | SQLException e) {
+                throw new IllegalStateException("test environment did not start: " + e.getMessage(), e);
+            }
+        }
+        return instance;
+    }
+
+    private TestEnvironment() throws IOException, SQLException {
+        json = JsonMapper.createDefault();
+        String external = System.getenv("BROKER_TEST_DB_URL");
+        if (external != null && !external.isBlank()) {
+            server = null;
+            adminUrl = external;
+            jdbcUrl = external.replaceAll("[?].*$", "");
+        } else {
+            Path log = Files.createTempFile("pg-ephemeral-test-postgres", ".log");
+            server = EmbeddedServer.start(log, Map.of(
+                    "log_statement", "all",
+                    "log_min_error_statement", "debug5",
+                    "timezone", "Pacific/Kiritimati",
+                    "max_connections", "200"));
+            adminUrl = server.jdbcUrl(DATABASE) + "?user=postgres";
+            jdbcUrl = server.jdbcUrl(DATABASE);
+        }
+        botPassword = new PasswordGenerator().generate(32);
+        try (Connection admin = admin()) {
+            serverMajor = admin.getMetaData().getDatabaseMajorVersion();
+            setUp(admin);
+        }
+        LedgerMigrations.migrate(jdbcUrl + "?user=postgres", "postgres", "", BOT);
+
+        secretsManager = new FakeSecretsManager(json);
+        // The SDK's own configuration chain, as in production: region, credentials and the
+        // standard endpoint override (the system-property twin of AWS_ENDPOINT_URL_SECRETS_MANAGER).
+        System.setProperty("aws.region", FakeSecretsManager.REGION);
+        System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
+        System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        System.setProperty("aws.endpointUrlSecretsManager", secretsManager.endpoint().toString());
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            secretsManager.close();
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (IOException ignored) {
+                    // the JVM is exiting; the temporary directory goes with it
+                }
+            }
+        }));
+    }
+
+    private void setUp(Connection admin) throws SQLException, IOException {
+        SqlScript.run(admin, """
+                CREATE ROLE readonly NOLOGIN;
+                CREATE ROLE analytics_ro NOLOGIN;
+                CREATE ROLE orders_ro NOLOGIN;
+                CREATE ROLE object_heir NOLOGIN;
+                CREATE ROLE not_allowed NOLOGIN;
+                CREATE TABLE orders (id int PRIMARY KEY, item text, total numeric);
+                INSERT INTO orders VALUES (1, 'coffee', 3.50), (2, 'bagel', 2.25);
+                GRANT SELECT ON orders TO readonly;
+                GRANT SELECT ON orders TO orders_ro;
+                CREATE SCHEMA scratch;
+                GRANT USAGE, CREATE ON SCHEMA scratch TO readonly;
+                """);
+        String setup = serverMajor >= 16 ? "bot-setup-pg16.sql" : "bot-setup-pg13-15.sql";
+        SqlScript.run(admin, resource("schema/setup/" + setup));
+        if (serverMajor >= 16) {
+            // The same line README asks for, once per extra target role of the tests.
+            SqlScript.run(admin, """
+                    GRANT analytics_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+                    GRANT orders_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+                    """);
+        }
+        // REASSIGN OWNED needs the privileges of the receiving role (README, reassign-owned).
+        SqlScript.run(admin, "GRANT object_heir TO ephemeral_bot;");
+        try (Statement s = admin.createStatement()) {
+            s.execute("ALTER ROLE " + BOT + " PASSWORD " + Sql.literal(ScramVerifier.of(botPassword,
+                    new PasswordGenerator().randomBytes(16), ScramVerifier.DEFAULT_ITERATIONS)));
+        }
+    }
+
+    /** Broker settings for the test server and the fake Secrets Manager; tests override some. */
+    public Map<String, Object> brokerProperties() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("broker.db-url", jdbcUrl);
+        p.put("broker.db-user", BOT);
+        p.put("broker.db-password", botPassword);
+        p.put("broker.targets", "readonly=readonly,analytics=analytics_ro|orders_ro,admin=orders_ro:noinherit");
+        p.put("broker.max-ttl", "8h");
+        p.put("broker.secret-store", "aws");
+        p.put("broker.secret-prefix", "pg-ephemeral/");
+        p.put("broker.lock-timeout", "5s");
+        return p;
+    }
+
+    public Connection admin() throws SQLException {
+        return DriverManager.getConnection(adminUrl);
+    }
+
+    /** A password login over TCP, checked by the server with SCRAM-SHA-256. */
+    public Connection login(String user, String password) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl, user, password);
+    }
+
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    public String botPassword() {
+        return botPassword;
+    }
+
+    public int serverMajor() {
+        return serverMajor;
+    }
+
+    public FakeSecretsManager secretsManager() {
+        return secretsManager;
+    }
+
+    public JsonMapper json() {
+        return json;
+    }
+
+    /** The server's log, when the server is embedded. */
+    public Path serverLog() {
+        return server == null ? null : server.log();
+    }
+
+    public static String resource(String name) {
+        try (InputStream in = TestEnvironment.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
