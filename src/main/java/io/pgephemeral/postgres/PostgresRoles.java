@@ -108,11 +108,16 @@ public final class PostgresRoles implements DatabaseRoles {
         }
     }
 
-    /** The role's oid if it exists and carries the marker; null if absent; refusal if not ours. */
+    /**
+     * The role's oid if it exists and carries the marker; null if absent; refusal if not ours. The
+     * bot itself is a member of the marker on 16+ (WITH ADMIN, to hand it out); that membership
+     * has the admin option, a temporary login's never does.
+     */
     private Long managedRoleOid(Connection c, String roleName) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT r.oid, EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                        + " WHERE m.member = r.oid AND g.rolname = ?) FROM pg_roles r WHERE r.rolname = ?")) {
+                "SELECT r.oid, r.rolname <> current_user AND EXISTS (SELECT 1 FROM pg_auth_members m"
+                        + " JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = ?"
+                        + " AND NOT m.admin_option) FROM pg_roles r WHERE r.rolname = ?")) {
             p.setString(1, settings.markerRole());
             p.setString(2, roleName);
             try (ResultSet r = p.executeQuery()) {

@@ -53,10 +53,11 @@ public final class Db {
         return value("SELECT count(*) FROM pg_roles WHERE rolname = ?", role).equals(1L);
     }
 
-    /** Every role that carries the broker's marker. */
+    /** Every temporary login: a member of the marker role without the admin option (the bot has it). */
     public static List<String> managedRoles() {
         return query("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = 'ephemeral_managed' ORDER BY 1")
+                + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = 'ephemeral_managed'"
+                + " AND NOT m.admin_option ORDER BY 1")
                 .stream().map(row -> (String) row.get("rolname")).toList();
     }
 

@@ -122,6 +122,10 @@ public final class FakeSecretsManager implements AutoCloseable {
         }
     }
 
+    public void clearFaults() {
+        faults.clear();
+    }
+
     public void reset() {
         byName.clear();
         reservedUntil.clear();

@@ -1,0 +1,105 @@
+package io.pgephemeral.postgres;
+
+import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.NewLogin;
+import io.pgephemeral.broker.RoleNameTaken;
+import io.pgephemeral.broker.RoleRemoval;
+import io.pgephemeral.broker.Target;
+import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.crypto.ScramVerifier;
+import io.pgephemeral.testing.Db;
+import io.pgephemeral.testing.TestEnvironment;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The database port on its own, as the (non-superuser) bot. */
+class PostgresRolesTest {
+
+    private static final TestEnvironment env = TestEnvironment.get();
+    private static final TargetDatabase database =
+            new TargetDatabase(env.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 2);
+    private static final PostgresRoles roles = new PostgresRoles(database,
+            new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
+    private static final Target READONLY = new Target("readonly", List.of("readonly"), true);
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    private static NewLogin login(String name, Target target) {
+        PasswordGenerator g = new PasswordGenerator();
+        return new NewLogin(name, ScramVerifier.of(g.generate(32), g.randomBytes(16), 4096),
+                Instant.now().plusSeconds(600), target, 3);
+    }
+
+    @Test
+    void anExistingRoleOfTheSameNameIsNeverTakenOver() {
+        Db.execute("CREATE ROLE existing_person LOGIN PASSWORD NULL CONNECTION LIMIT 7");
+        try {
+            assertThrows(RoleNameTaken.class, () -> roles.create(login("existing_person", READONLY)));
+            assertEquals(7, Db.value("SELECT rolconnlimit FROM pg_roles WHERE rolname = 'existing_person'"));
+            assertEquals(List.of(), Db.memberships("existing_person"));
+        } finally {
+            Db.execute("DROP ROLE existing_person");
+        }
+    }
+
+    @Test
+    void rolesTheBrokerDidNotCreateAreNeverRemoved() {
+        for (String other : List.of("not_allowed", "readonly", TestEnvironment.BOT, "postgres")) {
+            BrokerException refused = assertThrows(BrokerException.class, () -> roles.remove(other));
+            assertTrue(refused.getMessage().contains("pg-ephemeral did not create it"), refused.getMessage());
+            assertTrue(Db.roleExists(other));
+        }
+    }
+
+    @Test
+    void aFailedCreateLeavesNothingHalfDone() {
+        Target missing = new Target("broken", List.of("readonly", "no_such_role"), true);
+        BrokerException e = assertThrows(BrokerException.class, () -> roles.create(login("eph_half_done", missing)));
+        assertTrue(e.getMessage().contains("target role no_such_role does not exist"), e.getMessage());
+        assertFalse(Db.roleExists("eph_half_done"));
+    }
+
+    @Test
+    void removingAnAbsentRoleSaysSo() {
+        assertEquals(RoleRemoval.Outcome.ABSENT, roles.remove("eph_never_existed").outcome());
+    }
+
+    @Test
+    void namesWithQuotesAreQuotedNotExecuted() {
+        String odd = "eph_\"; DROP ROLE readonly; --";
+        roles.create(login(odd, READONLY));
+        assertTrue(Db.roleExists(odd));
+        assertTrue(Db.roleExists("readonly"));
+        assertEquals(RoleRemoval.Outcome.DROPPED, roles.remove(odd).outcome());
+        assertFalse(Db.roleExists(odd));
+    }
+
+    @Test
+    void roleDdlWaitsForTheAdvisoryLockAndGivesUpCleanly() throws Exception {
+        PostgresRoles impatient = new PostgresRoles(database,
+                new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofMillis(300), null));
+        try (var holder = env.admin(); var s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            s.execute("SELECT pg_advisory_xact_lock(7262931)");
+            BrokerException e = assertThrows(BrokerException.class, () -> impatient.create(login("eph_waited", READONLY)));
+            assertTrue(e.getMessage().contains("lock timeout"), e.getMessage());
+            holder.rollback();
+        }
+        assertFalse(Db.roleExists("eph_waited"));
+        // The same connection pool still works once the lock is free.
+        impatient.create(login("eph_waited", READONLY));
+        assertEquals(RoleRemoval.Outcome.DROPPED, impatient.remove("eph_waited").outcome());
+    }
+}
