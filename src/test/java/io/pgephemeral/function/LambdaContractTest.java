@@ -1,0 +1,100 @@
+package io.pgephemeral.function;
+
+import io.micronaut.core.type.Argument;
+import io.micronaut.function.aws.JsonMapperCustomPojoSerializer;
+import io.pgephemeral.sym.SymResponse;
+import io.pgephemeral.testing.Db;
+import io.pgephemeral.testing.Events;
+import io.pgephemeral.testing.TestEnvironment;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The handler as the Lambda runtime drives it: built with its no-argument constructor, configured
+ * from the environment, fed and answered through the serializer Lambda loads.
+ */
+class LambdaContractTest {
+
+    private final JsonMapperCustomPojoSerializer serializer = new JsonMapperCustomPojoSerializer();
+
+    @Test
+    void theLambdaRuntimePathEscalatesAndDeescalates() throws Exception {
+        TestEnvironment env = TestEnvironment.get();
+        Map<String, Object> settings = env.brokerProperties();
+        // Micronaut reads system properties like environment variables; the runtime has no other input.
+        settings.forEach((k, v) -> System.setProperty(k, v.toString()));
+        try (BrokerFunction function = new BrokerFunction()) {
+            String run = Events.newRunId();
+            SymResponse escalated = roundTrip(function, Events.escalate(run, "lambda@acme.example", "readonly", "1h"));
+            assertEquals(List.of(), escalated.errors());
+            assertTrue(Db.roleExists((String) escalated.body().get("role")));
+            SymResponse ended = roundTrip(function, Events.deescalate(run, "lambda@acme.example", "readonly"));
+            assertEquals(List.of(), ended.errors());
+            assertFalse(Db.roleExists((String) escalated.body().get("role")));
+        } finally {
+            settings.keySet().forEach(System::clearProperty);
+        }
+    }
+
+    @Test
+    void responsesAlwaysCarryBothBodyAndErrors() {
+        String ok = toJson(SymResponse.ok(Map.of("role", "r")));
+        String error = toJson(SymResponse.error("target 'x' is not on the broker's allow-list"));
+        assertEquals("{\"body\":{\"role\":\"r\"},\"errors\":[]}", ok);
+        assertEquals("{\"body\":{},\"errors\":[\"target 'x' is not on the broker's allow-list\"]}", error);
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() throws Exception {
+        Map<String, Object> event = Events.escalate(Events.newRunId(), "unknown.fields@acme.example", "nope", 60);
+        event.put("something_new", Map.of("nested", List.of(1, 2, 3)));
+        Events.set(event, "extra", "fields", "target", "brand_new_field");
+        try (var broker = new io.pgephemeral.testing.Broker()) {
+            SymResponse response = broker.handle(fromJson(TestEnvironment.get().json().writeValueAsBytes(event)));
+            // The event is read; it fails only on what matters (the target), not on the extra fields.
+            assertEquals(1, response.errors().size());
+            assertTrue(response.errors().get(0).contains("'nope' is not on the broker's allow-list"));
+        }
+    }
+
+    @Test
+    void aMisconfiguredBrokerSaysWhichSettingIsWrong() {
+        try (var broker = new io.pgephemeral.testing.Broker(Map.of("broker.targets", "readonly=pg_monitor"))) {
+            SymResponse response = broker.handle(Events.escalate(Events.newRunId(), "x@acme.example", "readonly", 60));
+            assertEquals(1, response.errors().size());
+            assertTrue(response.errors().get(0).startsWith("the broker is misconfigured: BROKER_TARGETS:"),
+                    response.errors().get(0));
+        }
+    }
+
+    private SymResponse roundTrip(BrokerFunction function, Map<String, Object> event) throws Exception {
+        byte[] raw = TestEnvironment.get().json().writeValueAsBytes(event);
+        SymResponse response = function.handleRequest(fromJson(raw), null);
+        // What Lambda sends back to Sym must read as the same response.
+        Map<String, Object> wire = TestEnvironment.get().json().readValue(toJson(response),
+                Argument.mapOf(String.class, Object.class));
+        assertEquals(response.errors(), wire.get("errors"));
+        return response;
+    }
+
+    private Map<String, Object> fromJson(byte[] raw) {
+        Type type = Argument.mapOf(String.class, Object.class).asType();
+        return serializer.fromJson(new ByteArrayInputStream(raw), type);
+    }
+
+    private String toJson(SymResponse response) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        serializer.toJson(response, out, SymResponse.class);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
