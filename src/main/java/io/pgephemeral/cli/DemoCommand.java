@@ -33,10 +33,10 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "demo",
-        description = {"Runs the whole life of a credential on a throwaway embedded PostgreSQL: set up the",
-                "bot as README says, escalate a sample Sym event, log in with the issued credential,",
-                "show the ledger, deescalate, and show the login refused. Needs the embedded",
-                "PostgreSQL binaries on the class path (README's demo command provides them)."},
+        description = {"Show the life of a credential on a throwaway embedded PostgreSQL.", "",
+                "Sets up the bot as README says, escalates a sample Sym event, logs in with the issued "
+                + "credential, shows the ledger, deescalates, and shows the login refused. Needs the embedded "
+                + "PostgreSQL binaries on the class path (README's demo command provides them)."},
         mixinStandardHelpOptions = true)
 public class DemoCommand implements Callable<Integer> {
 

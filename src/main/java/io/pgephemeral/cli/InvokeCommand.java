@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "invoke",
-        description = {"Runs one Sym event through the Lambda handler, exactly as Lambda would, and prints",
-                "Sym's response JSON. Exit status 0 when the response has no errors, 1 otherwise."},
+        description = {"Run one Sym event through the Lambda handler; print Sym's response.", "",
+                "The event goes through exactly the code Lambda runs, configured by the same BROKER_* "
+                + "variables. Exit status 0 when the response has no errors, 1 otherwise."},
         mixinStandardHelpOptions = true)
 public class InvokeCommand implements Callable<Integer> {
 

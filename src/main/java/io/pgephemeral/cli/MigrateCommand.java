@@ -12,10 +12,11 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 @Command(name = "migrate",
-        description = {"Creates or upgrades the ledger (schema 'ephemeral') in the ledger database.",
-                "Run it as a role that should own the ledger, not as the bot: the bot then gets",
-                "INSERT and SELECT only, and cannot rewrite history. The password comes from",
-                "PGPASSWORD, or else the bot's configured password; it is never an option."},
+        description = {"Create or upgrade the ledger in the ledger database.", "",
+                "The ledger lives in schema 'ephemeral'. Run it as a role that should own the ledger, not "
+                + "as the bot: the bot then gets INSERT and SELECT only, and cannot rewrite history. The "
+                + "password comes from PGPASSWORD, or else the bot's configured password; it is never an "
+                + "option."},
         mixinStandardHelpOptions = true)
 public class MigrateCommand implements Callable<Integer> {
 
