@@ -19,7 +19,7 @@ module "pg_ephemeral" {
 
   # What the broker connects to and what it may hand out.
   db_url  = var.db_url
-  db_user = "pg_ephemeral_bot"
+  db_user = "ephemeral_bot"
   targets = {
     readonly  = ["readonly"]
     analytics = ["analytics_ro", "orders_ro"]

@@ -15,7 +15,7 @@ variables {
   package_s3_key                             = "pg-ephemeral/pg-ephemeral.jar"
   package_s3_object_version                  = "v42"
   db_url                                     = "jdbc:postgresql://db.internal:5432/app"
-  db_user                                    = "pg_ephemeral_bot"
+  db_user                                    = "ephemeral_bot"
   targets                                    = { readonly = ["readonly"], analytics = ["analytics_ro", "orders_ro"] }
   vpc_id                                     = "vpc-0123456789abcdef0"
   subnet_ids                                 = ["subnet-0aaa", "subnet-0bbb"]
@@ -64,7 +64,7 @@ run "environment_is_exactly_what_the_broker_reads" {
   assert {
     condition = aws_lambda_function.broker.environment[0].variables == tomap({
       BROKER_DB_URL            = "jdbc:postgresql://db.internal:5432/app"
-      BROKER_DB_USER           = "pg_ephemeral_bot"
+      BROKER_DB_USER           = "ephemeral_bot"
       BROKER_DB_SECRET_ID      = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral-bot/db-password-AbC123"
       BROKER_TARGETS           = "analytics=analytics_ro|orders_ro,readonly=readonly"
       BROKER_MAX_TTL           = "12h"

@@ -28,7 +28,7 @@ variables {
   package_s3_bucket              = "artifacts-example"
   package_s3_key                 = "pg-ephemeral/pg-ephemeral.jar"
   db_url                         = "jdbc:postgresql://db.internal:5432/app"
-  db_user                        = "pg_ephemeral_bot"
+  db_user                        = "ephemeral_bot"
   targets                        = { readonly = ["readonly"], analytics = ["analytics_ro", "orders_ro"] }
   vpc_id                         = "vpc-0123456789abcdef0"
   subnet_ids                     = ["subnet-0aaa", "subnet-0bbb"]
