@@ -82,7 +82,7 @@ public final class TestEnvironment {
             serverMajor = admin.getMetaData().getDatabaseMajorVersion();
             setUp(admin);
         }
-        LedgerMigrations.migrate(jdbcUrl + "?user=postgres", "postgres", "", BOT);
+        LedgerMigrations.migrate(adminUrl, null, null, BOT);
 
         secretsManager = new FakeSecretsManager(json);
         // The SDK's own configuration chain, as in production: region, credentials and the
