@@ -53,6 +53,17 @@ public class BrokerFactory {
     }
 
     @Singleton
+    SweepSettings sweepSettings(BrokerConfig config) {
+        if (config.sweepBatchSize() < 1) {
+            throw new IllegalStateException("BROKER_SWEEP_BATCH_SIZE must be at least 1");
+        }
+        return new SweepSettings(config.sweepBatchSize(),
+                Durations.parse(config.sweepTimeBudget(), ChronoUnit.SECONDS),
+                Durations.parse(config.sweepLookback(), ChronoUnit.SECONDS),
+                Durations.parse(config.inProgressTimeout(), ChronoUnit.SECONDS));
+    }
+
+    @Singleton
     Clock clock() {
         return Clock.systemUTC();
     }

@@ -19,4 +19,13 @@ public interface DatabaseRoles {
      * disables it. Refuses to touch a role the broker did not create.
      */
     RoleRemoval remove(String roleName);
+
+    /** Every temporary login that exists now: members of the marker role (the bot excluded). */
+    java.util.List<ManagedRole> managedRoles();
+
+    /**
+     * Claims the sweep for as long as the returned lease is open; empty when another sweep holds
+     * it, so two sweeps never work at once.
+     */
+    java.util.Optional<AutoCloseable> claimSweep();
 }

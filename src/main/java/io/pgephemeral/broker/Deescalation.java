@@ -6,7 +6,6 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,22 +21,18 @@ public class Deescalation {
 
     private static final Logger LOG = LoggerFactory.getLogger(Deescalation.class);
 
-    private final DatabaseRoles roles;
-    private final CredentialStore store;
+    private final Revoker revoker;
     private final Ledger ledger;
-    private final Clock clock;
 
-    public Deescalation(DatabaseRoles roles, CredentialStore store, Ledger ledger, Clock clock) {
-        this.roles = roles;
-        this.store = store;
+    public Deescalation(Revoker revoker, Ledger ledger) {
+        this.revoker = revoker;
         this.ledger = ledger;
-        this.clock = clock;
     }
 
     public Deescalated deescalate(DeescalationRequest request) {
         List<LedgerEntry> credentials = request.runId() != null
-                ? ledger.currentOfRun(request.runId())
-                : ledger.currentOf(request.requester(), request.target());
+                ? ledger.statesOfRun(request.runId())
+                : ledger.statesOf(request.requester(), request.target());
         for (LedgerEntry c : credentials) {
             if (!c.requester().equals(request.requester()) || !c.target().equals(request.target())) {
                 throw new RequestRefused("run " + request.runId() + " belongs to another requester or target;"
@@ -67,23 +62,8 @@ public class Deescalation {
     }
 
     private Deescalated.Removed end(LedgerEntry credential, DeescalationRequest request) {
-        RoleRemoval role = roles.remove(credential.roleName());
-        SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
-                : store.remove(credential.secretId(), credential.roleName());
-        String event = role.outcome() == RoleRemoval.Outcome.DISABLED ? LedgerEntry.DISABLED : LedgerEntry.REVOKED;
-        StringBuilder detail = new StringBuilder(request.trigger() == null ? "ended" : request.trigger() + " end");
-        detail.append(": role ").append(role.outcome().name().toLowerCase());
-        if (role.detail() != null) {
-            detail.append(" (").append(role.detail()).append(')');
-        }
-        detail.append(", ").append(role.sessionsTerminated()).append(" session(s) terminated, secret ")
-                .append(secret.name().toLowerCase().replace('_', ' '));
-        ledger.append(credential.next(event, clock.instant(),
-                request.endedBy() != null ? request.endedBy() : Escalation.BROKER, detail.toString()));
-        LOG.info("{} credential={} run={} role={} sessions_terminated={} secret={}", event, credential.credentialId(),
-                credential.runId(), credential.roleName(), role.sessionsTerminated(), secret);
-        return new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
-                role.sessionsTerminated(), secret);
+        return revoker.end(credential, LedgerEntry.REVOKED, request.endedBy(),
+                request.trigger() == null ? "ended" : request.trigger() + " end");
     }
 
     private static String nothingToEnd(List<LedgerEntry> credentials) {

@@ -65,7 +65,7 @@ public class Escalation {
         Duration granted = durations.grant(request.requested());
 
         int attempt = 1;
-        Optional<LedgerEntry> latest = ledger.latestOfRun(request.runId());
+        Optional<LedgerEntry> latest = ledger.latestAttemptOfRun(request.runId());
         if (latest.isPresent()) {
             LedgerEntry last = latest.get();
             if (!last.requester().equals(request.requester()) || !last.target().equals(target.name())) {
@@ -103,7 +103,7 @@ public class Escalation {
             roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
             StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
                     password, endpoint, validUntil), idempotencyToken(request.runId(), attempt));
-            LedgerEntry current = ledger.current(requested.credentialId()).orElse(requested);
+            LedgerEntry current = ledger.state(requested.credentialId()).orElse(requested);
             if (!LedgerEntry.REQUESTED.equals(current.event())) {
                 throw new BrokerException("access for run " + request.runId() + " was ended (" + current.event()
                         + ") while it was being issued; the new credential was removed");

@@ -33,6 +33,9 @@ import io.micronaut.core.bind.annotation.Bindable;
  * @param lockKey           key of the advisory lock that serialises role DDL
  * @param lockTimeout       how long role DDL waits for that lock
  * @param inProgressTimeout how long an unfinished escalation of a run blocks a retry of that run
+ * @param sweepBatchSize    most credentials one sweep acts on; the rest wait for the next sweep
+ * @param sweepTimeBudget   how long one sweep may work; keep it below the function's timeout
+ * @param sweepLookback     how far back the sweep looks for credentials left open
  */
 @ConfigurationProperties("broker")
 public record BrokerConfig(
@@ -59,7 +62,10 @@ public record BrokerConfig(
         @Nullable String reassignOwnedTo,
         @Bindable(defaultValue = "7262931") long lockKey,
         @Bindable(defaultValue = "10s") String lockTimeout,
-        @Bindable(defaultValue = "2m") String inProgressTimeout) {
+        @Bindable(defaultValue = "2m") String inProgressTimeout,
+        @Bindable(defaultValue = "200") int sweepBatchSize,
+        @Bindable(defaultValue = "40s") String sweepTimeBudget,
+        @Bindable(defaultValue = "30d") String sweepLookback) {
 
     /** The ledger's JDBC URL: its own, or the target database's. */
     public @Nullable String ledgerJdbcUrl() {

@@ -9,12 +9,13 @@ import java.util.Map;
 
 /**
  * The Lambda entry point: {@code io.pgephemeral.function.BrokerFunction::handleRequest}. Sym
- * invokes it synchronously with one event and shows the response's errors to its users.
+ * invokes it synchronously with one event and shows the response's errors to its users; an
+ * EventBridge schedule invokes it with a scheduled event to sweep.
  */
 public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>, SymResponse> {
 
     @Inject
-    SymEventHandler events;
+    InvocationHandler events;
 
     /** Used by the Lambda runtime: builds and starts the application context. */
     public BrokerFunction() {

@@ -15,6 +15,7 @@ import java.util.Optional;
 public class Ledger {
 
     private static final String UNIQUE_VIOLATION = "23505";
+    private static final String ONE_CLOSE = "ledger_event_one_close_per_credential";
     private static final String UNDEFINED_TABLE = "42P01";
 
     private final LedgerRepository repository;
@@ -27,27 +28,47 @@ public class Ledger {
         try {
             return repository.save(entry);
         } catch (RuntimeException e) {
-            if (UNIQUE_VIOLATION.equals(sqlState(e)) && LedgerEntry.REQUESTED.equals(entry.event())) {
-                throw new AttemptInProgress(entry.runId());
+            if (UNIQUE_VIOLATION.equals(sqlState(e))) {
+                if (LedgerEntry.REQUESTED.equals(entry.event())) {
+                    throw new AttemptInProgress(entry.runId());
+                }
+                if (violated(e, ONE_CLOSE)) {
+                    throw new AlreadyClosed(entry);
+                }
             }
             throw unavailable(e);
         }
     }
 
-    public Optional<LedgerEntry> latestOfRun(String runId) {
-        return read(() -> repository.findLatestOfRun(runId));
+    /** The state of the run's latest attempt, if the run was ever seen. */
+    public Optional<LedgerEntry> latestAttemptOfRun(String runId) {
+        return statesOfRun(runId).stream().max(java.util.Comparator.comparingInt(LedgerEntry::attempt));
     }
 
-    public List<LedgerEntry> currentOfRun(String runId) {
-        return read(() -> repository.findCurrentOfRun(runId));
+    /** The state of each credential of a run. */
+    public List<LedgerEntry> statesOfRun(String runId) {
+        return read(() -> repository.findStatesOfRun(runId));
     }
 
-    public List<LedgerEntry> currentOf(String requester, String target) {
-        return read(() -> repository.findCurrentOf(requester, target));
+    /** The state of each credential of a requester for a target. */
+    public List<LedgerEntry> statesOf(String requester, String target) {
+        return read(() -> repository.findStatesOf(requester, target));
     }
 
-    public Optional<LedgerEntry> current(java.util.UUID credentialId) {
-        return read(() -> repository.findCurrent(credentialId));
+    public Optional<LedgerEntry> state(java.util.UUID credentialId) {
+        return read(() -> repository.findState(credentialId));
+    }
+
+    public List<LedgerEntry> statesOfRole(String roleName) {
+        return read(() -> repository.findStatesOfRole(roleName));
+    }
+
+    public List<LedgerEntry> openValidSince(java.time.Instant since) {
+        return read(() -> repository.findOpenValidSince(since));
+    }
+
+    public List<LedgerEntry> unfinishedFailures(java.time.Instant since) {
+        return read(() -> repository.findUnfinishedFailures(since));
     }
 
     public List<LedgerEntry> historyOfRun(String runId) {
@@ -89,6 +110,23 @@ public class Ledger {
         }
         String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
         return message.lines().findFirst().orElse(message).strip();
+    }
+
+    private static boolean violated(Throwable e, String constraint) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                    && constraint.equals(p.getServerErrorMessage().getConstraint())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The credential was closed by someone else first (a racing deescalate or sweep). */
+    public static final class AlreadyClosed extends BrokerException {
+        AlreadyClosed(LedgerEntry entry) {
+            super("credential " + entry.credentialId() + " was already closed by another deescalation or sweep");
+        }
     }
 
     /** Another attempt of the same run is being recorded right now. */

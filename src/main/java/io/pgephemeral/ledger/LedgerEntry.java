@@ -61,7 +61,10 @@ public record LedgerEntry(
                 target, roleName, secretId, validUntil, actor, detail);
     }
 
-    /** Whether the credential may still be usable, so that ending access must act on it. */
+    /**
+     * Whether this state row leaves the credential open: it may still be usable, so ending access
+     * must act on it. Only meaningful on a state row (see LedgerRepository).
+     */
     public boolean open() {
         return REQUESTED.equals(event) || ISSUED.equals(event);
     }

@@ -5,32 +5,60 @@ import io.micronaut.data.jdbc.annotation.JdbcRepository;
 import io.micronaut.data.model.query.builder.sql.Dialect;
 import io.micronaut.data.repository.GenericRepository;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Appends to and reads the ledger. There is no update and no delete: the table refuses both. */
+/**
+ * Appends to and reads the ledger. There is no update and no delete: the table refuses both.
+ *
+ * <p>A credential's <em>state</em> is its closing event (revoked, disabled, expired or failed) if it
+ * has one, else a 'reconciled' note if the sweep closed it, else its latest event; the state
+ * queries below order by exactly that.
+ */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
 
+    String CLOSED = "('revoked', 'disabled', 'expired', 'failed', 'reconciled')";
+    /** Closing events first, a sweep's 'reconciled' note only when there is no other, then newest. */
+    String STATE_ORDER = " ORDER BY credential_id, (event IN " + CLOSED + ") DESC, (event = 'reconciled'), seq DESC";
+
     LedgerEntry save(LedgerEntry entry);
 
-    /** The newest event of a run, whatever credential it belongs to. */
-    @Query("SELECT * FROM ephemeral.ledger_event WHERE run_id = :runId ORDER BY seq DESC LIMIT 1")
-    Optional<LedgerEntry> findLatestOfRun(String runId);
+    /** The state of each credential of a run. */
+    @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE run_id = :runId" + STATE_ORDER)
+    List<LedgerEntry> findStatesOfRun(String runId);
 
-    /** The latest event of each credential of a run. */
-    @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE run_id = :runId"
-            + " ORDER BY credential_id, seq DESC")
-    List<LedgerEntry> findCurrentOfRun(String runId);
-
-    /** The latest event of each credential of a requester for a target. */
+    /** The state of each credential of a requester for a target. */
     @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event"
-            + " WHERE requester = :requester AND target = :target ORDER BY credential_id, seq DESC")
-    List<LedgerEntry> findCurrentOf(String requester, String target);
+            + " WHERE requester = :requester AND target = :target" + STATE_ORDER)
+    List<LedgerEntry> findStatesOf(String requester, String target);
 
-    @Query("SELECT * FROM ephemeral.ledger_event WHERE credential_id = :credentialId ORDER BY seq DESC LIMIT 1")
-    Optional<LedgerEntry> findCurrent(UUID credentialId);
+    @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE credential_id = :credentialId"
+            + STATE_ORDER)
+    Optional<LedgerEntry> findState(UUID credentialId);
+
+    /** The state of each credential that ever used this role name (normally one). */
+    @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE role_name = :roleName" + STATE_ORDER)
+    List<LedgerEntry> findStatesOfRole(String roleName);
+
+    /**
+     * Credentials still open (no closing event) that were valid at some point after {@code since}:
+     * the sweep's working set. Older open credentials were already seen by earlier sweeps.
+     */
+    @Query("SELECT DISTINCT ON (e.credential_id) e.* FROM ephemeral.ledger_event e"
+            + " WHERE e.valid_until >= :since AND e.event IN ('requested', 'issued')"
+            + " AND NOT EXISTS (SELECT 1 FROM ephemeral.ledger_event c WHERE c.credential_id = e.credential_id"
+            + " AND c.event IN " + CLOSED + ")"
+            + " ORDER BY e.credential_id, e.seq DESC")
+    List<LedgerEntry> findOpenValidSince(Instant since);
+
+    /** Failures since then whose clean-up was incomplete and that no sweep has finished yet. */
+    @Query("SELECT f.* FROM ephemeral.ledger_event f WHERE f.event = 'failed' AND f.recorded_at >= :since"
+            + " AND f.detail LIKE '%cleanup incomplete%' AND NOT EXISTS (SELECT 1 FROM ephemeral.ledger_event r"
+            + " WHERE r.credential_id = f.credential_id AND r.event = 'reconciled') ORDER BY f.seq")
+    List<LedgerEntry> findUnfinishedFailures(Instant since);
 
     /** Every event of a run, oldest first. */
     @Query("SELECT * FROM ephemeral.ledger_event WHERE run_id = :runId ORDER BY seq")

@@ -2,6 +2,7 @@ package io.pgephemeral.postgres;
 
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.DatabaseRoles;
+import io.pgephemeral.broker.ManagedRole;
 import io.pgephemeral.broker.NewLogin;
 import io.pgephemeral.broker.RoleNameTaken;
 import io.pgephemeral.broker.RoleRemoval;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,6 +36,8 @@ public final class PostgresRoles implements DatabaseRoles {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresRoles.class);
     private static final String DUPLICATE_OBJECT = "42710";
     private static final String DEPENDENT_OBJECTS = "2BP01";
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+    private static final int MAX_ATTEMPTS = 5;
     /** How long deescalate waits for terminated sessions to exit. */
     private static final long TERMINATE_WAIT_MS = 5_000;
 
@@ -105,6 +109,65 @@ public final class PostgresRoles implements DatabaseRoles {
             }
         } catch (SQLException e) {
             throw new BrokerException("could not remove role " + roleName + " in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    @Override
+    public List<ManagedRole> managedRoles() {
+        try (Connection c = database.connect();
+             PreparedStatement p = c.prepareStatement(
+                     "SELECT r.rolname, r.rolvaliduntil FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                             + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND NOT m.admin_option"
+                             + " AND r.rolname <> current_user ORDER BY r.rolname")) {
+            p.setString(1, settings.markerRole());
+            List<ManagedRole> out = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    java.sql.Timestamp until = r.getTimestamp(2);
+                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant()));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new BrokerException("could not list temporary roles in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    /**
+     * A session-level advisory lock on (lock key, 1): released when the lease closes, or by the
+     * server if the broker dies, so a crashed sweep never blocks the next one.
+     */
+    @Override
+    public Optional<AutoCloseable> claimSweep() {
+        Connection c = null;
+        try {
+            c = database.connect();
+            try (PreparedStatement p = c.prepareStatement("SELECT pg_try_advisory_lock(?, 1)")) {
+                p.setInt(1, (int) settings.lockKey());
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    if (!r.getBoolean(1)) {
+                        c.close();
+                        return Optional.empty();
+                    }
+                }
+            }
+            Connection held = c;
+            return Optional.of(() -> {
+                try (held; PreparedStatement p = held.prepareStatement("SELECT pg_advisory_unlock(?, 1)")) {
+                    p.setInt(1, (int) settings.lockKey());
+                    p.execute();
+                }
+            });
+        } catch (SQLException e) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+            }
+            throw new BrokerException("could not claim the sweep in PostgreSQL: " + oneLine(e), e);
         }
     }
 
@@ -259,17 +322,63 @@ public final class PostgresRoles implements DatabaseRoles {
         void run(Statement s) throws SQLException;
     }
 
+    /**
+     * Runs role DDL in one transaction under the advisory lock. Concurrent role DDL can still fail
+     * in ways that succeed on a second try (serialization failures, deadlocks, "tuple concurrently
+     * updated", a unique violation on pg_authid): those are retried with jittered backoff.
+     */
     private void inTransaction(Connection c, Work work) throws SQLException {
-        c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            lock(c);
-            work.run(s);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c);
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
+        for (int attempt = 1; ; attempt++) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                lock(c);
+                work.run(s);
+                c.commit();
+                return;
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                    throw new BrokerException("timed out after " + settings.lockTimeout().toMillis()
+                            + " ms waiting for the role-administration lock (pg_advisory_xact_lock("
+                            + settings.lockKey() + ")), held by another escalation, sweep or tool; nothing was changed");
+                }
+                if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info("role DDL hit {} (attempt {} of {}); retrying", e.getSQLState(), attempt, MAX_ATTEMPTS);
+                backOff(attempt);
+            } catch (RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                restoreAutoCommit(c);
+            }
+        }
+    }
+
+    private static boolean retryable(SQLException e) {
+        String state = e.getSQLState();
+        return "40001".equals(state) || "40P01".equals(state) || "23505".equals(state)
+                || ("XX000".equals(state) && String.valueOf(e.getMessage()).contains("tuple concurrently updated"));
+    }
+
+    private static void backOff(int attempt) {
+        long base = 10L << Math.min(attempt, 6);
+        try {
+            Thread.sleep(base + java.util.concurrent.ThreadLocalRandom.current().nextLong(base));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while retrying role DDL");
+        }
+    }
+
+    private static void restoreAutoCommit(Connection c) {
+        try {
+            if (!c.isClosed()) {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException ignored) {
+            // a broken connection: the pool replaces it
         }
     }
 

@@ -5,6 +5,7 @@ import io.micronaut.context.exceptions.BeanInstantiationException;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.Deescalation;
 import io.pgephemeral.broker.Escalation;
+import io.pgephemeral.broker.Sweep;
 import io.pgephemeral.sym.SymEventReader;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.sym.SymResponses;
@@ -16,31 +17,38 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Routes one event to its use case and turns every outcome into Sym's response: errors become one
- * line each. Shared by the Lambda handler and {@code pg-ephemeral invoke}, so both behave alike.
+ * Routes one invocation to its use case: Sym's escalate and deescalate events, and the scheduled
+ * event that runs the sweep. Every outcome becomes a {@code {"body": ..., "errors": [...]}}
+ * response with one line per error. Shared by the Lambda handler and {@code pg-ephemeral invoke},
+ * so both behave alike.
  */
 @Singleton
-public class SymEventHandler {
+public class InvocationHandler {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SymEventHandler.class);
+    private static final Logger LOG = LoggerFactory.getLogger(InvocationHandler.class);
 
     private final BeanProvider<SymEventReader> reader;
     private final BeanProvider<Escalation> escalation;
     private final BeanProvider<Deescalation> deescalation;
+    private final BeanProvider<Sweep> sweep;
 
     // Providers, not beans: a configuration mistake then surfaces as a clear error for each
     // event, instead of a handler that cannot even start.
-    public SymEventHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
-                           BeanProvider<Deescalation> deescalation) {
+    public InvocationHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
+                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep) {
         this.reader = reader;
         this.escalation = escalation;
         this.deescalation = deescalation;
+        this.sweep = sweep;
     }
 
     public SymResponse handle(Map<String, Object> event) {
         try {
             if (event == null) {
                 return SymResponse.error("the event must be a JSON object");
+            }
+            if (ScheduledEvent.matches(event)) {
+                return SweepResponses.of(sweep.get().sweep());
             }
             SymEventReader events = reader.get();
             return switch (events.type(event)) {

@@ -1,0 +1,190 @@
+package io.pgephemeral.broker;
+
+import io.pgephemeral.config.Durations;
+import io.pgephemeral.ledger.Ledger;
+import io.pgephemeral.ledger.LedgerEntry;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Enforces expiry without waiting for Sym, and repairs what crashes left behind. Run on a schedule
+ * (every minute by default), it ends every credential past its expiry, cleans up escalations that
+ * never finished, closes credentials whose role vanished, removes temporary logins that have no
+ * open credential, and deletes secrets that failed escalations could not.
+ *
+ * <p>Only one sweep works at a time (a session advisory lock); a second one returns at once. Each
+ * sweep is bounded by a batch size and a time budget and leaves the rest to the next.
+ *
+ * <p>The live roles are listed before the ledger is read: an escalation records its request before
+ * it creates its role, so any role the sweep sees already has its ledger row, and an escalation in
+ * progress is never mistaken for an orphan.
+ */
+@Singleton
+public class Sweep {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Sweep.class);
+    static final String UNKNOWN = "unknown";
+
+    private final DatabaseRoles roles;
+    private final CredentialStore store;
+    private final Ledger ledger;
+    private final Revoker revoker;
+    private final SweepSettings settings;
+    private final Clock clock;
+
+    public Sweep(DatabaseRoles roles, CredentialStore store, Ledger ledger, Revoker revoker, SweepSettings settings,
+                 Clock clock) {
+        this.roles = roles;
+        this.store = store;
+        this.ledger = ledger;
+        this.revoker = revoker;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    public Swept sweep() {
+        Optional<AutoCloseable> claim = roles.claimSweep();
+        if (claim.isEmpty()) {
+            LOG.info("another sweep is running; this one does nothing");
+            return new Swept(0, 0, 0, 0, 0, false, true, List.of());
+        }
+        try (AutoCloseable held = claim.get()) {
+            return new Run(clock.instant()).go();
+        } catch (BrokerException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BrokerException("the sweep failed: " + Escalation.message(new RuntimeException(e)), e);
+        }
+    }
+
+    /** One sweep's state: what it found, what it did, how much budget is left. */
+    private final class Run {
+        private final Instant now;
+        private final Instant deadline;
+        private int budget = settings.batchSize();
+        private boolean more;
+        private final List<String> failures = new ArrayList<>();
+        private final Set<UUID> handled = new HashSet<>();
+        private int expired;
+        private int abandoned;
+        private int vanished;
+        private int orphans;
+        private int leftovers;
+
+        Run(Instant now) {
+            this.now = now;
+            this.deadline = now.plus(settings.timeBudget());
+        }
+
+        Swept go() {
+            List<ManagedRole> live = roles.managedRoles();
+            Set<String> liveNames = new HashSet<>();
+            live.forEach(r -> liveNames.add(r.name()));
+            List<LedgerEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
+            open.sort(Comparator.comparing(LedgerEntry::validUntil));
+            Map<String, LedgerEntry> openByRole = new HashMap<>();
+            open.forEach(e -> openByRole.put(e.roleName(), e));
+
+            for (LedgerEntry e : open) {
+                if (!e.validUntil().isAfter(now)) {
+                    act(e, () -> revoker.end(e, LedgerEntry.EXPIRED, Escalation.BROKER, "expired at " + e.validUntil()),
+                            () -> expired++);
+                }
+            }
+            Instant stale = now.minus(settings.inProgressTimeout());
+            for (LedgerEntry e : open) {
+                if (LedgerEntry.REQUESTED.equals(e.event()) && e.recordedAt().isBefore(stale)) {
+                    act(e, () -> revoker.end(e, LedgerEntry.FAILED, Escalation.BROKER, "abandoned: the escalation did"
+                            + " not finish within " + Durations.format(settings.inProgressTimeout())), () -> abandoned++);
+                }
+            }
+            for (LedgerEntry e : open) {
+                if (LedgerEntry.ISSUED.equals(e.event()) && !liveNames.contains(e.roleName())) {
+                    act(e, () -> revoker.end(e, LedgerEntry.RECONCILED, Escalation.BROKER,
+                            "its role no longer existed"), () -> vanished++);
+                }
+            }
+            for (ManagedRole role : live) {
+                if (!openByRole.containsKey(role.name())) {
+                    orphan(role);
+                }
+            }
+            for (LedgerEntry failure : ledger.unfinishedFailures(now.minus(settings.lookback()))) {
+                act(failure, () -> finishCleanup(failure), () -> leftovers++);
+            }
+            Swept result = new Swept(expired, abandoned, vanished, orphans, leftovers, more, false, List.copyOf(failures));
+            LOG.info("sweep expired={} abandoned={} vanished={} orphans={} leftovers={} failures={} more={}",
+                    expired, abandoned, vanished, orphans, leftovers, failures.size(), more);
+            return result;
+        }
+
+        /**
+         * A temporary login with no open credential in the lookback window: either its credential
+         * is older than the window (then it is simply expired), or it outlived its credential (a
+         * crash between steps), or the ledger never knew it.
+         */
+        private void orphan(ManagedRole role) {
+            List<LedgerEntry> states = ledger.statesOfRole(role.name());
+            Optional<LedgerEntry> stillOpen = states.stream().filter(LedgerEntry::open).findFirst();
+            if (stillOpen.isPresent()) {
+                LedgerEntry e = stillOpen.get();
+                act(e, () -> revoker.end(e, LedgerEntry.EXPIRED, Escalation.BROKER, "expired at " + e.validUntil()),
+                        () -> expired++);
+                return;
+            }
+            Optional<LedgerEntry> last = states.stream().max(Comparator.comparing(LedgerEntry::recordedAt));
+            LedgerEntry known = last.orElseGet(() -> new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1,
+                    LedgerEntry.RECONCILED, now, UNKNOWN, null, null, UNKNOWN, role.name(), null,
+                    role.validUntil() == null ? now : role.validUntil(), null, null));
+            String why = last.isPresent()
+                    ? "the role outlived its credential (" + known.event() + ")"
+                    : "a member of the marker role that the ledger never recorded";
+            act(known, () -> revoker.end(known, LedgerEntry.RECONCILED, Escalation.BROKER, why), () -> orphans++);
+        }
+
+        private Object finishCleanup(LedgerEntry failure) {
+            SecretRemoval secret = failure.secretId() == null ? SecretRemoval.ABSENT
+                    : store.remove(failure.secretId(), failure.roleName());
+            RoleRemoval role = roles.remove(failure.roleName());
+            ledger.append(failure.next(LedgerEntry.RECONCILED, clock.instant(), Escalation.BROKER,
+                    "finished the clean-up of a failed escalation: role " + role.outcome().name().toLowerCase()
+                            + ", secret " + secret.name().toLowerCase().replace('_', ' ')));
+            return secret;
+        }
+
+        /** Runs one action within the budget, counting it on success and noting a failure. */
+        private void act(LedgerEntry credential, Supplier<?> action, Runnable count) {
+            if (!handled.add(credential.credentialId())) {
+                return;
+            }
+            if (budget <= 0 || !clock.instant().isBefore(deadline)) {
+                more = true;
+                return;
+            }
+            budget--;
+            try {
+                action.get();
+                count.run();
+            } catch (RuntimeException e) {
+                String reason = Escalation.message(e);
+                failures.add("credential " + credential.roleName() + ": " + reason);
+                LOG.warn("sweep could not handle credential={} role={}: {}", credential.credentialId(),
+                        credential.roleName(), reason);
+            }
+        }
+    }
+}
