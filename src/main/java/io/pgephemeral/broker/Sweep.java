@@ -135,7 +135,8 @@ public class Sweep {
         /**
          * A temporary login with no open credential in the lookback window: either its credential
          * is older than the window (then it is simply expired), or it outlived its credential (a
-         * crash between steps), or the ledger never knew it.
+         * crash between steps), or the ledger never knew it. Disabled roles (they own objects) are
+         * left alone: the ledger recorded why, and dropping them is an administrator's decision.
          */
         private void orphan(ManagedRole role) {
             List<LedgerEntry> states = ledger.statesOfRole(role.name());
@@ -147,6 +148,9 @@ public class Sweep {
                 return;
             }
             Optional<LedgerEntry> last = states.stream().max(Comparator.comparing(LedgerEntry::recordedAt));
+            if (last.isPresent() && LedgerEntry.DISABLED.equals(last.get().event())) {
+                return; // kept on purpose: it owns objects; the ledger says so and an admin decides
+            }
             LedgerEntry known = last.orElseGet(() -> new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1,
                     LedgerEntry.RECONCILED, now, UNKNOWN, null, null, UNKNOWN, role.name(), null,
                     role.validUntil() == null ? now : role.validUntil(), null, null));

@@ -1,5 +1,6 @@
 package io.pgephemeral.crypto;
 
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.bouncycastle.crypto.digests.SHA512Digest;
 import org.bouncycastle.crypto.prng.SP800SecureRandomBuilder;
@@ -23,8 +24,14 @@ public final class PasswordGenerator {
 
     private final SecureRandom drbg;
 
+    @Inject
     public PasswordGenerator() {
-        this.drbg = new SP800SecureRandomBuilder(new SecureRandom(), true)
+        this(new SecureRandom());
+    }
+
+    /** A generator drawing its entropy from {@code entropySource} (the operating system's, normally). */
+    public PasswordGenerator(SecureRandom entropySource) {
+        this.drbg = new SP800SecureRandomBuilder(entropySource, true)
                 .setPersonalizationString("pg-ephemeral password".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
                 .buildHash(new SHA512Digest(), null, true);
     }

@@ -41,6 +41,18 @@ public final class PostgresRoles implements DatabaseRoles {
     /** How long deescalate waits for terminated sessions to exit. */
     private static final long TERMINATE_WAIT_MS = 5_000;
 
+    /**
+     * Whether role {@code r} is a temporary login of this broker: a member of the marker role (the
+     * first parameter) without the admin option, and not the bot itself, whose own membership has
+     * it. On 16+ (second parameter true) the bot must also hold ADMIN OPTION on the role, which it
+     * receives only for roles it created: a role someone else put in the marker is never touched.
+     */
+    private static final String MANAGED = "r.rolname <> current_user"
+            + " AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+            + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option)"
+            + " AND (NOT ? OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid"
+            + " AND a.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.admin_option))";
+
     private final TargetDatabase database;
     private final RoleAdminSettings settings;
     private volatile int serverVersion;
@@ -116,10 +128,9 @@ public final class PostgresRoles implements DatabaseRoles {
     public List<ManagedRole> managedRoles() {
         try (Connection c = database.connect();
              PreparedStatement p = c.prepareStatement(
-                     "SELECT r.rolname, r.rolvaliduntil FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                             + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND NOT m.admin_option"
-                             + " AND r.rolname <> current_user ORDER BY r.rolname")) {
+                     "SELECT r.rolname, r.rolvaliduntil FROM pg_roles r WHERE " + MANAGED + " ORDER BY r.rolname")) {
             p.setString(1, settings.markerRole());
+            p.setBoolean(2, version(c) >= 16);
             List<ManagedRole> out = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
@@ -171,18 +182,13 @@ public final class PostgresRoles implements DatabaseRoles {
         }
     }
 
-    /**
-     * The role's oid if it exists and carries the marker; null if absent; refusal if not ours. The
-     * bot itself is a member of the marker on 16+ (WITH ADMIN, to hand it out); that membership
-     * has the admin option, a temporary login's never does.
-     */
+    /** The role's oid if it exists and is one of ours (see {@link #MANAGED}); null if absent; refusal if not. */
     private Long managedRoleOid(Connection c, String roleName) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT r.oid, r.rolname <> current_user AND EXISTS (SELECT 1 FROM pg_auth_members m"
-                        + " JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid AND g.rolname = ?"
-                        + " AND NOT m.admin_option) FROM pg_roles r WHERE r.rolname = ?")) {
+                "SELECT r.oid, " + MANAGED + " FROM pg_roles r WHERE r.rolname = ?")) {
             p.setString(1, settings.markerRole());
-            p.setString(2, roleName);
+            p.setBoolean(2, version(c) >= 16);
+            p.setString(3, roleName);
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     return null;

@@ -94,7 +94,7 @@ class PostgresRolesTest {
             holder.setAutoCommit(false);
             s.execute("SELECT pg_advisory_xact_lock(7262931)");
             BrokerException e = assertThrows(BrokerException.class, () -> impatient.create(login("eph_waited", READONLY)));
-            assertTrue(e.getMessage().contains("lock timeout"), e.getMessage());
+            assertTrue(e.getMessage().contains("waiting for the role-administration lock"), e.getMessage());
             holder.rollback();
         }
         assertFalse(Db.roleExists("eph_waited"));

@@ -20,10 +20,21 @@ public final class Broker implements AutoCloseable {
     }
 
     public Broker(Map<String, Object> overrides) {
+        this(overrides, new Object[0]);
+    }
+
+    /** With beans of the test's own, e.g. a password generator with known entropy. */
+    public Broker(Map<String, Object> overrides, Object... singletons) {
         Map<String, Object> properties = TestEnvironment.get().brokerProperties();
         properties.putAll(overrides);
-        this.context = ApplicationContext.builder().properties(properties).start();
+        this.context = ApplicationContext.builder().properties(properties).singletons(singletons).start();
         this.function = new BrokerFunction(context);
+    }
+
+    /** Runs one sweep, exactly as the EventBridge schedule does. */
+    public SymResponse sweep() {
+        return handle(new java.util.HashMap<>(Map.of("source", "aws.events", "detail-type", "Scheduled Event",
+                "detail", Map.of())));
     }
 
     public SymResponse handle(Map<String, Object> event) {

@@ -41,6 +41,16 @@ public final class Db {
         return rows.isEmpty() ? null : rows.get(0).values().iterator().next();
     }
 
+    /** Runs SQL as the bot, the way the broker would. */
+    public static void asBot(String sql) {
+        TestEnvironment env = TestEnvironment.get();
+        try (Connection c = env.login(TestEnvironment.BOT, env.botPassword()); var s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void execute(String sql) {
         try (Connection c = TestEnvironment.get().admin(); var s = c.createStatement()) {
             s.execute(sql);
@@ -53,11 +63,16 @@ public final class Db {
         return value("SELECT count(*) FROM pg_roles WHERE rolname = ?", role).equals(1L);
     }
 
-    /** Every temporary login: a member of the marker role without the admin option (the bot has it). */
+    /**
+     * Every temporary login: a member of the marker role without the admin option (the bot has
+     * it), and on 16+ one the bot administers (it created it).
+     */
     public static List<String> managedRoles() {
         return query("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
                 + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = 'ephemeral_managed'"
-                + " AND NOT m.admin_option ORDER BY 1")
+                + " AND NOT m.admin_option AND r.rolname <> 'ephemeral_bot'"
+                + " AND (current_setting('server_version_num')::int < 160000 OR EXISTS (SELECT 1 FROM pg_auth_members a"
+                + " WHERE a.roleid = r.oid AND a.admin_option AND a.member = 'ephemeral_bot'::regrole)) ORDER BY 1")
                 .stream().map(row -> (String) row.get("rolname")).toList();
     }
 

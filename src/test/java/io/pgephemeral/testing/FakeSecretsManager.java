@@ -62,7 +62,8 @@ public final class FakeSecretsManager implements AutoCloseable {
         }
     }
 
-    private record Fault(int status, String type, String message) {
+    /** An injected failure; {@code afterProcessing}: the request takes effect, only the answer is lost. */
+    private record Fault(int status, String type, String message, boolean afterProcessing) {
     }
 
     private final HttpServer server;
@@ -91,8 +92,19 @@ public final class FakeSecretsManager implements AutoCloseable {
         Deque<Fault> queue = faults.computeIfAbsent(operation, k -> new ArrayDeque<>());
         synchronized (queue) {
             for (int i = 0; i < times; i++) {
-                queue.add(new Fault(status, type, "injected fault"));
+                queue.add(new Fault(status, type, "injected fault", false));
             }
+        }
+    }
+
+    /**
+     * The next call of {@code operation} is carried out, but its answer is replaced by this error,
+     * as when AWS did the work and the response was lost on the way back.
+     */
+    public void failAfterProcessingNext(String operation, int status, String type) {
+        Deque<Fault> queue = faults.computeIfAbsent(operation, k -> new ArrayDeque<>());
+        synchronized (queue) {
+            queue.add(new Fault(status, type, "injected fault after processing", true));
         }
     }
 
@@ -165,7 +177,7 @@ public final class FakeSecretsManager implements AutoCloseable {
                     fault = queue.poll();
                 }
             }
-            if (fault != null) {
+            if (fault != null && !fault.afterProcessing()) {
                 send(exchange, fault.status(), error(fault.type(), fault.message()));
                 return;
             }
@@ -186,6 +198,10 @@ public final class FakeSecretsManager implements AutoCloseable {
                 }
             } catch (AwsError e) {
                 send(exchange, 400, error(e.type, e.getMessage()));
+                return;
+            }
+            if (fault != null) {
+                send(exchange, fault.status(), error(fault.type(), fault.message()));
                 return;
             }
             send(exchange, 200, json.writeValueAsBytes(response));

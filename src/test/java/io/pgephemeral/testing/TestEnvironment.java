@@ -73,7 +73,7 @@ public final class TestEnvironment {
                     "log_statement", "all",
                     "log_min_error_statement", "debug5",
                     "timezone", "Pacific/Kiritimati",
-                    "max_connections", "200"));
+                    "max_connections", "300"));
             adminUrl = server.jdbcUrl(DATABASE) + "?user=postgres";
             jdbcUrl = server.jdbcUrl(DATABASE);
         }
