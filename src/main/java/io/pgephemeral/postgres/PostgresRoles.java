@@ -37,6 +37,7 @@ public final class PostgresRoles implements DatabaseRoles {
     private static final String DUPLICATE_OBJECT = "42710";
     private static final String DEPENDENT_OBJECTS = "2BP01";
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    private static final String UNDEFINED_OBJECT = "42704";
     private static final int MAX_ATTEMPTS = 5;
     /** How long deescalate waits for terminated sessions to exit. */
     private static final long TERMINATE_WAIT_MS = 5_000;
@@ -120,6 +121,10 @@ public final class PostgresRoles implements DatabaseRoles {
                 return new RoleRemoval(Outcome.DISABLED, terminated, why);
             }
         } catch (SQLException e) {
+            if (UNDEFINED_OBJECT.equals(e.getSQLState())) {
+                // Dropped between our look-up and our DDL: a concurrent deescalate or sweep won.
+                return new RoleRemoval(Outcome.ABSENT, 0, null);
+            }
             throw new BrokerException("could not remove role " + roleName + " in PostgreSQL: " + oneLine(e), e);
         }
     }
