@@ -8,6 +8,7 @@ import io.pgephemeral.testing.FakeSecretsManager;
 import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The whole path through the Lambda handler, against a real PostgreSQL and the SDK's real client. */
+@Tag("compat")
 class EscalationEndToEndTest {
 
     private static final TestEnvironment env = TestEnvironment.get();

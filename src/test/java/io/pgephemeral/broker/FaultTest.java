@@ -11,6 +11,7 @@ import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * deescalate overtaking its escalate. After each, one sweep leaves no login and no secret without
  * an open credential.
  */
+@Tag("compat")
 class FaultTest {
 
     private static final TestEnvironment env = TestEnvironment.get();

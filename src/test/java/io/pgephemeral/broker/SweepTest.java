@@ -10,6 +10,7 @@ import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Expiry without a deescalate, and repair of what crashes leave behind. */
+@Tag("compat")
 class SweepTest {
 
     private static final TestEnvironment env = TestEnvironment.get();

@@ -10,6 +10,7 @@ import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The database port on its own, as the (non-superuser) bot. */
+@Tag("compat")
 class PostgresRolesTest {
 
     private static final TestEnvironment env = TestEnvironment.get();
