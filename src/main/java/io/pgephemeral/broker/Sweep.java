@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *
  * <p>The live roles are listed before the ledger is read: an escalation records its request before
  * it creates its role, so any role the sweep sees already has its ledger row, and an escalation in
- * progress is never mistaken for an orphan.
+ * progress is never mistaken for an orphan. They are listed once more after the ledger is read, to
+ * tell a vanished role from one created in between.
  */
 @Singleton
 public class Sweep {
@@ -92,8 +93,6 @@ public class Sweep {
 
         Swept go() {
             List<ManagedRole> live = roles.managedRoles();
-            Set<String> liveNames = new HashSet<>();
-            live.forEach(r -> liveNames.add(r.name()));
             List<LedgerEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
             open.sort(Comparator.comparing(LedgerEntry::validUntil));
             Map<String, LedgerEntry> openByRole = new HashMap<>();
@@ -112,8 +111,12 @@ public class Sweep {
                             + " not finish within " + Durations.format(settings.inProgressTimeout())), () -> abandoned++);
                 }
             }
+            // Listed again, after the ledger was read: a credential issued between the first
+            // listing and the ledger read has its role in this one, so it is not taken for vanished.
+            Set<String> liveNow = new HashSet<>();
+            roles.managedRoles().forEach(r -> liveNow.add(r.name()));
             for (LedgerEntry e : open) {
-                if (LedgerEntry.ISSUED.equals(e.event()) && !liveNames.contains(e.roleName())) {
+                if (LedgerEntry.ISSUED.equals(e.event()) && !liveNow.contains(e.roleName())) {
                     act(e, () -> revoker.end(e, LedgerEntry.RECONCILED, Escalation.BROKER,
                             "its role no longer existed"), () -> vanished++);
                 }

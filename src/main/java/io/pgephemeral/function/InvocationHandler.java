@@ -66,7 +66,7 @@ public class InvocationHandler {
             String reference = UUID.randomUUID().toString();
             LOG.error("internal error, reference {}", reference, e);
             return SymResponse.error("internal error in pg-ephemeral (reference " + reference
-                    + "); nothing is left half-done that the next sweep will not finish; see the broker's log");
+                    + "); see the broker's log");
         }
     }
 
