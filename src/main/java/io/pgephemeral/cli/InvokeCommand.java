@@ -1,9 +1,7 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
-import io.pgephemeral.function.BrokerFunction;
 import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
@@ -28,7 +26,7 @@ public class InvokeCommand implements Callable<Integer> {
     String file;
 
     @Inject
-    ApplicationContext context;
+    LambdaRunner lambda;
 
     @Inject
     JsonMapper json;
@@ -39,14 +37,9 @@ public class InvokeCommand implements Callable<Integer> {
         try {
             event = json.readValue(read(file), Argument.mapOf(String.class, Object.class));
         } catch (IOException e) {
-            return print(SymResponse.error("the event is not a JSON object: " + firstLine(e)));
+            return lambda.print(SymResponse.error("the event is not a JSON object: " + firstLine(e)));
         }
-        return print(new BrokerFunction(context).handleRequest(event, null));
-    }
-
-    private int print(SymResponse response) throws IOException {
-        System.out.println(new String(json.writeValueAsBytes(response), java.nio.charset.StandardCharsets.UTF_8));
-        return response.succeeded() ? 0 : 1;
+        return lambda.run(event);
     }
 
     private static byte[] read(String file) throws IOException {

@@ -1,14 +1,8 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.context.ApplicationContext;
-import io.micronaut.json.JsonMapper;
-import io.pgephemeral.function.BrokerFunction;
-import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -20,17 +14,10 @@ import java.util.concurrent.Callable;
 public class SweepCommand implements Callable<Integer> {
 
     @Inject
-    ApplicationContext context;
-
-    @Inject
-    JsonMapper json;
+    LambdaRunner lambda;
 
     @Override
-    public Integer call() throws IOException {
-        Map<String, Object> scheduled = Map.of("source", "aws.events", "detail-type", "Scheduled Event",
-                "detail", Map.of());
-        SymResponse response = new BrokerFunction(context).handleRequest(scheduled, null);
-        System.out.println(new String(json.writeValueAsBytes(response), StandardCharsets.UTF_8));
-        return response.succeeded() ? 0 : 1;
+    public Integer call() {
+        return lambda.run(Map.of("source", "aws.events", "detail-type", "Scheduled Event", "detail", Map.of()));
     }
 }

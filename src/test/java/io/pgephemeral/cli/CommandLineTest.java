@@ -95,10 +95,19 @@ class CommandLineTest {
     }
 
     @Test
+    void sweepRunsOneSweepAndPrintsItsCounts() throws Exception {
+        Run sweep = cli(Map.of(), "sweep");
+        assertEquals(0, sweep.exit(), sweep.stderr());
+        Map<?, ?> response = env.json().readValue(sweep.stdout(), Map.class);
+        assertEquals(List.of(), response.get("errors"));
+        assertTrue(((Map<?, ?>) response.get("body")).containsKey("expired"), sweep.stdout());
+    }
+
+    @Test
     void everyCommandDocumentsItself() throws Exception {
         Run help = cli(Map.of(), "--help");
         assertEquals(0, help.exit());
-        for (String command : List.of("invoke", "migrate", "demo")) {
+        for (String command : List.of("invoke", "sweep", "migrate", "demo")) {
             assertTrue(help.stdout().contains(command), help.stdout());
             Run sub = cli(Map.of(), command, "--help");
             assertEquals(0, sub.exit(), command);
