@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Appends to and reads the ledger. There is no update and no delete: the table refuses both. */
+/**
+ * Reads the ledger. Writing is {@link LedgerChain}'s alone, because every row must be linked into
+ * the hash chain under its lock; there is no update and no delete: the table refuses both.
+ */
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
-
-    LedgerEntry save(LedgerEntry entry);
 
     /** The newest event of a run, whatever credential it belongs to. */
     @Query("SELECT * FROM ephemeral.ledger_event WHERE run_id = :runId ORDER BY seq DESC LIMIT 1")
