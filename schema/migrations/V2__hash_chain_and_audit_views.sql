@@ -113,3 +113,8 @@ $$;
 GRANT USAGE ON SCHEMA ${flyway:defaultSchema} TO ephemeral_auditor;
 GRANT SELECT ON audit_events, audit_credentials, audit_active, audit_requesters, audit_targets, audit_approvers
     TO ephemeral_auditor;
+
+-- The writer can read the table anyway; with the views too, `ledger` commands work with the
+-- broker's own configuration.
+GRANT SELECT ON audit_events, audit_credentials, audit_active, audit_requesters, audit_targets, audit_approvers
+    TO "${ledger_writer}";
