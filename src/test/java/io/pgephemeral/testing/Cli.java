@@ -39,13 +39,24 @@ public final class Cli {
 
     /** @param jvmOptions e.g. {@code -Xmx48m} */
     public static Run run(Map<String, String> extraEnv, List<String> jvmOptions, String... args) throws Exception {
+        Path out = Files.createTempFile("cli", ".out");
+        try {
+            Run run = runTo(out, extraEnv, jvmOptions, args);
+            return new Run(run.exit(), Files.readString(out), run.stderr());
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Like {@link #run}, with stdout left in {@code out} for outputs too big to hold (stdout is ""). */
+    public static Run runTo(Path out, Map<String, String> extraEnv, List<String> jvmOptions, String... args)
+            throws Exception {
         TestEnvironment env = TestEnvironment.get();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
-        Path out = Files.createTempFile("cli", ".out");
         Path err = Files.createTempFile("cli", ".err");
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
@@ -69,9 +80,8 @@ public final class Cli {
             });
             Process p = pb.start();
             assertTrue(p.waitFor(180, TimeUnit.SECONDS), "the CLI finished");
-            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+            return new Run(p.exitValue(), "", Files.readString(err));
         } finally {
-            Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
     }
