@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 + "Configuration comes from BROKER_* environment variables (see README).",
         mixinStandardHelpOptions = true,
         version = "pg-ephemeral 0.1.0",
-        subcommands = {InvokeCommand.class, MigrateCommand.class, DemoCommand.class, LedgerCommand.class})
+        subcommands = {InvokeCommand.class, MigrateCommand.class, DemoCommand.class, LedgerCommand.class, CredsCommand.class})
 public class Main implements Runnable {
 
     public static void main(String[] args) {

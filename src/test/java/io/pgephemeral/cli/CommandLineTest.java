@@ -98,7 +98,7 @@ class CommandLineTest {
     void everyCommandDocumentsItself() throws Exception {
         Run help = cli(Map.of(), "--help");
         assertEquals(0, help.exit());
-        for (String command : List.of("invoke", "migrate", "demo")) {
+        for (String command : List.of("invoke", "migrate", "demo", "ledger", "creds")) {
             assertTrue(help.stdout().contains(command), help.stdout());
             Run sub = cli(Map.of(), command, "--help");
             assertEquals(0, sub.exit(), command);
