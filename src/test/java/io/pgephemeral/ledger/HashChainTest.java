@@ -213,6 +213,46 @@ class HashChainTest {
     }
 
     @Test
+    void aLedgerFromBeforeTheChainKeepsItsOldRowsAndChainsTheNewOnes() throws Exception {
+        String schema = "ledger_v1_" + UUID.randomUUID().toString().substring(0, 8);
+        org.flywaydb.core.Flyway.configure().dataSource(env.jdbcUrl() + "?user=postgres", "postgres", "")
+                .locations("classpath:schema/migrations").schemas(schema).target("1")
+                .placeholders(Map.of("ledger_writer", TestEnvironment.BOT)).load().migrate();
+        LedgerTable table = new LedgerTable(schema);
+        try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
+            for (int i = 0; i < 2; i++) {
+                s.execute("INSERT INTO " + table.events() + " (credential_id, run_id, attempt, event, recorded_at,"
+                        + " requester, target, role_name, valid_until) VALUES (gen_random_uuid(), 'old-run-" + i
+                        + "', 1, 'requested', now(), 'old@acme.example', 'readonly', 'eph_old', now())");
+            }
+        }
+        try {
+            LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "", TestEnvironment.BOT, schema);
+            org.postgresql.ds.PGSimpleDataSource asBot = new org.postgresql.ds.PGSimpleDataSource();
+            asBot.setUrl(env.jdbcUrl());
+            asBot.setUser(TestEnvironment.BOT);
+            asBot.setPassword(env.botPassword());
+            LedgerChain chain = new LedgerChain(asBot, table);
+            LedgerEntry first = chain.append(LedgerCopy.entry(1));
+            LedgerEntry second = chain.append(LedgerCopy.entry(2));
+            assertEquals(ChainHash.GENESIS, first.prevHash(), "the chain starts after the old rows");
+            assertEquals(first.hash(), second.prevHash());
+            try (Connection c = env.admin()) {
+                ChainVerifier.Result result = new ChainVerifier(table).verify(c, Map.of(), rows -> { });
+                assertTrue(result.intact(), String.valueOf(result.broken()));
+                assertEquals(4, result.rows());
+                assertEquals(2, result.unchained());
+            }
+            Cli.Run run = Cli.run("ledger", "verify", "--schema", schema);
+            assertEquals(0, run.exit(), run.toString());
+            assertTrue(run.stdout().contains("2 chained rows verified") && run.stdout().contains(
+                    "2 earlier rows predate the chain"), run.toString());
+        } finally {
+            Db.execute("DROP SCHEMA " + io.pgephemeral.postgres.Sql.ident(schema) + " CASCADE");
+        }
+    }
+
+    @Test
     void theVerifyCommandReportsAnIntactChainWithItsHead() throws Exception {
         Cli.Run run = Cli.run("ledger", "verify", "--schema", copy.schema());
         assertEquals(0, run.exit(), run.toString());
