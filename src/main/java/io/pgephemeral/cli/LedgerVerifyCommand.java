@@ -62,7 +62,7 @@ public class LedgerVerifyCommand extends LedgerSubcommand {
             }
         });
         double seconds = (System.nanoTime() - started) / 1e9;
-        long chained = result.rows() - result.unchained();
+        long chained = result.verified();
         String before = result.unchained() == 0 ? "" : "; " + result.unchained()
                 + " earlier rows predate the chain and are not covered";
         if (result.intact()) {
@@ -74,8 +74,8 @@ public class LedgerVerifyCommand extends LedgerSubcommand {
         }
         ChainVerifier.Break broken = result.broken();
         System.out.println("ledger BROKEN at seq " + broken.seq() + ": " + broken.problem());
-        System.out.println((result.rows() - 1 - result.unchained()) + " row(s) before it are intact"
-                + (result.head() == null ? "" : " (up to seq " + result.head().seq() + ")") + before);
+        System.out.println(result.verified() + " chained row(s) intact"
+                + (result.head() == null ? "" : ", up to seq " + result.head().seq()) + before);
         return 1;
     }
 }

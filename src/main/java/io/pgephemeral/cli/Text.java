@@ -13,7 +13,7 @@ import java.util.List;
 /** Small helpers for what people read: aligned tables, times in UTC, error lines. */
 final class Text {
 
-    private static final DateTimeFormatter MINUTES =
+    private static final DateTimeFormatter SECONDS =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
 
     private Text() {
@@ -21,7 +21,7 @@ final class Text {
 
     /** An instant for people: seconds, UTC, marked Z; empty for none. */
     static String time(Instant at) {
-        return at == null ? "" : MINUTES.format(at);
+        return at == null ? "" : SECONDS.format(at);
     }
 
     static String orEmpty(Object o) {

@@ -32,10 +32,11 @@ public final class ChainVerifier {
     /**
      * @param rows      rows read
      * @param unchained rows from before the chain began (written before migration V2), not covered
-     * @param head      the last row's seq and hash, for comparing with the log; null if none is chained
+     * @param verified  chained rows found intact (all of them, or those before the break)
+     * @param head      the last intact row's seq and hash; null if none
      * @param broken    the first break, or null when the chain is intact
      */
-    public record Result(long rows, long unchained, @Nullable Head head, @Nullable Break broken) {
+    public record Result(long rows, long unchained, long verified, @Nullable Head head, @Nullable Break broken) {
         public boolean intact() {
             return broken == null;
         }
@@ -79,7 +80,6 @@ public final class ChainVerifier {
             if (rows % FETCH_SIZE == 0) {
                 progress.accept(rows);
             }
-            Head head = previous == null ? null : new Head(previous.seq(), previous.hash());
             if (e.hash() == null && e.prevHash() == null && previous == null) {
                 unchained++;
                 continue;
@@ -93,19 +93,23 @@ public final class ChainVerifier {
                 }
             }
             if (problem != null) {
-                return new Result(rows, unchained, head, new Break(e.seq(), problem));
+                return new Result(rows, unchained, rows - 1 - unchained, head(previous), new Break(e.seq(), problem));
             }
             previous = e;
         }
         progress.accept(rows);
-        Head head = previous == null ? null : new Head(previous.seq(), previous.hash());
+        Head head = head(previous);
         if (anchorsSeen < anchors.size()) {
             long missing = anchors.keySet().stream().sorted().filter(seq -> head == null || seq > head.seq())
                     .findFirst().orElse(anchors.keySet().iterator().next());
-            return new Result(rows, unchained, head, new Break(missing, "a row the broker logged (seq " + missing
+            return new Result(rows, unchained, rows - unchained, head, new Break(missing, "a row the broker logged (seq " + missing
                     + ", hash " + anchors.get(missing) + ") is not in the ledger: it was deleted or the ledger truncated"));
         }
-        return new Result(rows, unchained, head, null);
+        return new Result(rows, unchained, rows - unchained, head, null);
+    }
+
+    private static @Nullable Head head(@Nullable LedgerEntry last) {
+        return last == null ? null : new Head(last.seq(), last.hash());
     }
 
     /** What is wrong with {@code e} following {@code previous}, or null. */

@@ -296,6 +296,7 @@ class HashChainTest {
         Cli.Run run = Cli.run("ledger", "verify", "--schema", copy.schema());
         assertEquals(1, run.exit(), run.toString());
         assertTrue(run.stdout().startsWith("ledger BROKEN at seq " + seq + ": "), run.toString());
+        assertTrue(run.stdout().contains("\n" + (result.verified()) + " chained row(s) intact"), run.toString());
         assertTrue(run.stdout().contains(why), run.toString());
     }
 }
