@@ -2,6 +2,8 @@ package io.pgephemeral.ledger;
 
 import io.pgephemeral.broker.BrokerException;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.List;
@@ -14,20 +16,32 @@ import java.util.Optional;
 @Singleton
 public class Ledger {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
+
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String ONE_CLOSE = "ledger_event_one_close_per_credential";
     private static final String UNDEFINED_TABLE = "42P01";
 
     private final LedgerRepository repository;
+    private final LedgerChain chain;
 
-    public Ledger(LedgerRepository repository) {
+    public Ledger(LedgerRepository repository, LedgerChain chain) {
         this.repository = repository;
+        this.chain = chain;
     }
 
+    /**
+     * Appends {@code entry} to the hash chain (its {@code seq}, {@code prevHash} and {@code hash}
+     * are assigned here) and logs the new chain head: that log line is the copy of the chain kept
+     * outside the database, against which a truncated ledger shows.
+     */
     public LedgerEntry append(LedgerEntry entry) {
         try {
-            return repository.save(entry);
-        } catch (RuntimeException e) {
+            LedgerEntry recorded = chain.append(entry);
+            LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
+                    recorded.credentialId(), recorded.runId(), recorded.hash());
+            return recorded;
+        } catch (SQLException | RuntimeException e) {
             if (UNIQUE_VIOLATION.equals(sqlState(e))) {
                 if (LedgerEntry.REQUESTED.equals(entry.event())) {
                     throw new AttemptInProgress(entry.runId());
@@ -87,7 +101,7 @@ public class Ledger {
         }
     }
 
-    private static BrokerException unavailable(RuntimeException e) {
+    private static BrokerException unavailable(Exception e) {
         if (UNDEFINED_TABLE.equals(sqlState(e))) {
             return new BrokerException("the ledger has no tables yet: run 'pg-ephemeral migrate' against the ledger database", e);
         }

@@ -47,6 +47,12 @@ public class LedgerDataSourceFactory {
         return new LedgerPool(new HikariDataSource(hikari));
     }
 
+    /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */
+    @Singleton
+    LedgerChain ledgerChain(LedgerPool pool) {
+        return new LedgerChain(pool.pool(), LedgerTable.DEFAULT);
+    }
+
     @Singleton
     @Named("default")
     DataSource ledgerDataSource(LedgerPool pool) {

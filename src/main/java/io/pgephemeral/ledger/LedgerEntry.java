@@ -1,5 +1,6 @@
 package io.pgephemeral.ledger;
 
+import io.micronaut.core.annotation.Creator;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.GeneratedValue;
 import io.micronaut.data.annotation.Id;
@@ -28,6 +29,9 @@ import java.util.UUID;
  * @param validUntil   when the credential expires
  * @param actor        who caused this event: the approver, whoever ended access, or the broker
  * @param detail       one line: why it failed, why a role was disabled, that a duration was capped
+ * @param prevHash     the hash of the row before this one in the chain; set by {@link Ledger#append}
+ * @param hash         SHA-256 of this row and {@code prevHash} (see {@link ChainHash}); set by
+ *                     {@link Ledger#append}
  */
 @MappedEntity(value = "ledger_event", schema = "ephemeral")
 public record LedgerEntry(
@@ -45,7 +49,23 @@ public record LedgerEntry(
         @Nullable String secretId,
         Instant validUntil,
         @Nullable String actor,
-        @Nullable String detail) {
+        @Nullable String detail,
+        @Nullable String prevHash,
+        @Nullable String hash) {
+
+    /** The canonical constructor is the one Micronaut Data reads rows with. */
+    @Creator
+    public LedgerEntry {
+    }
+
+    /** An entry not yet in the chain: {@link Ledger#append} fills in the hashes. */
+    public LedgerEntry(@Nullable Long seq, UUID credentialId, String runId, int attempt, String event, Instant recordedAt,
+                       String requester, @Nullable String approver, @Nullable String reason, String target,
+                       String roleName, @Nullable String secretId, Instant validUntil, @Nullable String actor,
+                       @Nullable String detail) {
+        this(seq, credentialId, runId, attempt, event, recordedAt, requester, approver, reason, target, roleName,
+                secretId, validUntil, actor, detail, null, null);
+    }
 
     public static final String REQUESTED = "requested";
     public static final String ISSUED = "issued";
@@ -59,6 +79,12 @@ public record LedgerEntry(
     public LedgerEntry next(String event, Instant at, @Nullable String actor, @Nullable String detail) {
         return new LedgerEntry(null, credentialId, runId, attempt, event, at, requester, approver, reason,
                 target, roleName, secretId, validUntil, actor, detail);
+    }
+
+    /** This entry as recorded at {@code seq}, linked to {@code prevHash}, with its own {@code hash}. */
+    LedgerEntry chained(long seq, String prevHash, String hash) {
+        return new LedgerEntry(seq, credentialId, runId, attempt, event, recordedAt, requester, approver, reason,
+                target, roleName, secretId, validUntil, actor, detail, prevHash, hash);
     }
 
     /**

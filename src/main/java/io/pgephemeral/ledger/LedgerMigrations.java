@@ -21,6 +21,11 @@ public final class LedgerMigrations {
      * @return the number of migrations applied
      */
     public static int migrate(String jdbcUrl, String user, String password, String writer) {
+        return migrate(jdbcUrl, user, password, writer, SCHEMA);
+    }
+
+    /** The same into another schema: a second ledger, e.g. a copy to restore a backup into and verify. */
+    public static int migrate(String jdbcUrl, String user, String password, String writer, String schema) {
         // Flyway pastes placeholders into the SQL as they are: allow plain role names only.
         if (!writer.matches("[a-z_][a-z0-9_$]{0,62}")) {
             throw new IllegalArgumentException("ledger writer '" + writer + "' is not a plain lower-case role name");
@@ -28,7 +33,7 @@ public final class LedgerMigrations {
         MigrateResult result = Flyway.configure()
                 .dataSource(jdbcUrl, user, password)
                 .locations("classpath:schema/migrations")
-                .schemas(SCHEMA)
+                .schemas(schema)
                 .placeholders(Map.of("ledger_writer", writer))
                 .load()
                 .migrate();

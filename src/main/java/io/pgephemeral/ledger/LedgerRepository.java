@@ -11,7 +11,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Appends to and reads the ledger. There is no update and no delete: the table refuses both.
+ * Reads the ledger. Writing is {@link LedgerChain}'s alone, because every row must be linked into
+ * the hash chain under its lock; there is no update and no delete: the table refuses both.
  *
  * <p>A credential's <em>state</em> is its closing event (revoked, disabled, expired or failed) if it
  * has one, else a 'reconciled' note if the sweep closed it, else its latest event; the state
@@ -23,8 +24,6 @@ public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
     String CLOSED = "('revoked', 'disabled', 'expired', 'failed', 'reconciled')";
     /** Closing events first, a sweep's 'reconciled' note only when there is no other, then newest. */
     String STATE_ORDER = " ORDER BY credential_id, (event IN " + CLOSED + ") DESC, (event = 'reconciled'), seq DESC";
-
-    LedgerEntry save(LedgerEntry entry);
 
     /** The state of each credential of a run. */
     @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE run_id = :runId" + STATE_ORDER)

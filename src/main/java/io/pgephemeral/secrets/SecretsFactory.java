@@ -43,11 +43,15 @@ public class SecretsFactory {
     @Singleton
     @Requires(property = "broker.secret-store", value = "local")
     CredentialStore localFileStore(SecretNames names, BrokerConfig config, JsonMapper json) {
+        return new LocalFileStore(localDirectory(config), names, json);
+    }
+
+    /** The local store's directory: {@code broker.secret-dir}, else ~/.pg-ephemeral/secrets. */
+    public static Path localDirectory(BrokerConfig config) {
         String dir = config.secretDir();
-        Path directory = dir == null || dir.isBlank()
+        return dir == null || dir.isBlank()
                 ? Path.of(System.getProperty("user.home"), ".pg-ephemeral", "secrets")
                 : Path.of(dir);
-        return new LocalFileStore(directory, names, json);
     }
 
     private static String blankToNull(String s) {

@@ -143,7 +143,7 @@ public final class SecretsManagerStore implements CredentialStore {
     }
 
     /** AWS's error code and message, one line; never the request, which holds the password. */
-    static String describe(SdkException e) {
+    public static String describe(SdkException e) {
         if (e instanceof SecretsManagerException s && s.awsErrorDetails() != null) {
             return s.awsErrorDetails().errorCode() + ": " + s.awsErrorDetails().errorMessage();
         }

@@ -181,10 +181,9 @@ class FaultTest {
     @Test
     void aRetryWhileTheFirstAttemptIsStillRunningChangesNothing() {
         String run = Events.newRunId();
-        Db.execute("INSERT INTO ephemeral.ledger_event (credential_id, run_id, attempt, event, recorded_at, requester,"
-                + " target, role_name, secret_id, valid_until) VALUES (gen_random_uuid(), '" + run + "', 1,"
-                + " 'requested', now(), 'busy.run@acme.example', 'readonly', 'eph_busy_run_aaaaaaaaaa',"
-                + " 'pg-ephemeral/busy.run@acme.example/readonly', now() + interval '1 hour')");
+        java.util.UUID credential = java.util.UUID.randomUUID();
+        broker.record(run, "requested", credential, "busy.run@acme.example", "eph_busy_run_aaaaaaaaaa",
+                java.time.Duration.ZERO);
         List<String> roles = Db.managedRoles();
         SymResponse retry = broker.handle(Events.escalate(run, "busy.run@acme.example", "readonly", "1h"));
         assertEquals(1, retry.errors().size());
@@ -192,8 +191,7 @@ class FaultTest {
         assertEquals(roles, Db.managedRoles());
         assertEquals(List.of("requested"), Db.ledgerEvents(run));
         // Close it, so the sweep after this test has nothing of ours to abandon.
-        Db.execute("INSERT INTO ephemeral.ledger_event (credential_id, run_id, attempt, event, recorded_at, requester,"
-                + " target, role_name, valid_until) SELECT credential_id, run_id, attempt, 'failed', now(), requester,"
-                + " target, role_name, valid_until FROM ephemeral.ledger_event WHERE run_id = '" + run + "'");
+        broker.record(run, "failed", credential, "busy.run@acme.example", "eph_busy_run_aaaaaaaaaa",
+                java.time.Duration.ZERO);
     }
 }

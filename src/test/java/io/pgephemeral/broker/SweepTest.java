@@ -142,11 +142,7 @@ class SweepTest {
     private static String crashedEscalation(String run, String requester) {
         String role = "eph_crashed_" + Math.abs(run.hashCode());
         Db.asBot("CREATE ROLE \"" + role + "\" LOGIN; GRANT ephemeral_managed TO \"" + role + "\"");
-        Db.execute("INSERT INTO ephemeral.ledger_event (credential_id, run_id, attempt, event, recorded_at, requester,"
-                + " approver, target, role_name, secret_id, valid_until, actor) VALUES (gen_random_uuid(), '" + run
-                + "', 1, 'requested', now() - interval '10 minutes', '" + requester + "', 'ops@acme.example',"
-                + " 'readonly', '" + role + "', 'pg-ephemeral/" + requester + "/readonly', now() + interval '1 hour',"
-                + " 'ops@acme.example')");
+        broker.record(run, "requested", java.util.UUID.randomUUID(), requester, role, Duration.ofMinutes(10));
         return role;
     }
 

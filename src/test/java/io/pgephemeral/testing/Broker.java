@@ -31,6 +31,19 @@ public final class Broker implements AutoCloseable {
         this.function = new BrokerFunction(context);
     }
 
+    /**
+     * Records an event the way the broker does (into the hash chain), for tests that stage what a
+     * crashed broker would have left: {@code age} back in time.
+     */
+    public io.pgephemeral.ledger.LedgerEntry record(String runId, String event, java.util.UUID credential,
+                                                   String requester, String role, java.time.Duration age) {
+        java.time.Instant at = java.time.Instant.now().minus(age);
+        return context.getBean(io.pgephemeral.ledger.Ledger.class).append(new io.pgephemeral.ledger.LedgerEntry(
+                null, credential, runId, 1, event, at, requester, "ops@acme.example", null, "readonly", role,
+                "pg-ephemeral/" + requester + "/readonly", at.plus(java.time.Duration.ofHours(1)), "ops@acme.example",
+                null));
+    }
+
     /** Runs one sweep, exactly as the EventBridge schedule does. */
     public SymResponse sweep() {
         return handle(new java.util.HashMap<>(Map.of("source", "aws.events", "detail-type", "Scheduled Event",

@@ -1,0 +1,64 @@
+package io.pgephemeral.cli;
+
+import io.pgephemeral.ledger.LedgerExport;
+import io.micronaut.context.annotation.Prototype;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Instant;
+
+@Command(name = "export",
+        description = {"Write every event of the ledger to stdout, oldest first, hashes included.", "",
+                "csv (RFC 4180, header line, CRLF, NULL as an empty field), json (one array) or ndjson (one "
+                + "object per line). Streams in constant memory whatever the ledger's size. --since and "
+                + "--until select events by the time they were recorded."},
+        mixinStandardHelpOptions = true)
+@Prototype // a bean, so that the injection points it inherits are filled
+public class LedgerExportCommand extends LedgerSubcommand {
+
+    @Option(names = "--format", defaultValue = "csv", description = "csv, json or ndjson (default: ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--since", paramLabel = "TIME", description = "only events recorded at or after TIME")
+    String since;
+
+    @Option(names = "--until", paramLabel = "TIME", description = "only events recorded before TIME")
+    String until;
+
+    private LedgerExport.Format chosen;
+    private Instant from;
+    private Instant to;
+
+    @Override
+    String name() {
+        return "export";
+    }
+
+    @Override
+    void validate() {
+        try {
+            chosen = LedgerExport.Format.of(format);
+        } catch (IllegalArgumentException e) {
+            throw new LedgerLogin.Unusable("--format '" + format + "' is not csv, json or ndjson");
+        }
+        from = since == null ? null : Text.parseTime("--since", since);
+        to = until == null ? null : Text.parseTime("--until", until);
+    }
+
+    @Override
+    int run(Connection ledger) throws Exception {
+        // Straight to the file descriptor: System.out's PrintStream would swallow write errors.
+        Writer out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+                StandardCharsets.UTF_8), 1 << 16);
+        long rows = new LedgerExport(login.table()).write(ledger, chosen, from, to, out);
+        System.err.println("exported " + rows + " event" + (rows == 1 ? "" : "s"));
+        return 0;
+    }
+}
