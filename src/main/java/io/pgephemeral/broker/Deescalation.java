@@ -6,9 +6,12 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Ends access: every open credential of the run (or, without a run, of the requester for the
@@ -21,12 +24,17 @@ public class Deescalation {
 
     private static final Logger LOG = LoggerFactory.getLogger(Deescalation.class);
 
+    /** The role name recorded when access ended before any role was created. */
+    static final String NO_ROLE = "(none)";
+
     private final Revoker revoker;
     private final Ledger ledger;
+    private final Clock clock;
 
-    public Deescalation(Revoker revoker, Ledger ledger) {
+    public Deescalation(Revoker revoker, Ledger ledger, Clock clock) {
         this.revoker = revoker;
         this.ledger = ledger;
+        this.clock = clock;
     }
 
     public Deescalated deescalate(DeescalationRequest request) {
@@ -41,6 +49,9 @@ public class Deescalation {
         }
         List<LedgerEntry> open = credentials.stream().filter(LedgerEntry::open).toList();
         if (open.isEmpty()) {
+            if (request.runId() != null && !endedBefore(credentials)) {
+                closeRun(request, credentials);
+            }
             return new Deescalated(List.of(), nothingToEnd(credentials), List.of());
         }
 
@@ -66,11 +77,33 @@ public class Deescalation {
                 request.trigger() == null ? "ended" : request.trigger() + " end");
     }
 
+    /** Whether one of the run's credentials was already ended (not merely failed). */
+    private static boolean endedBefore(List<LedgerEntry> credentials) {
+        return credentials.stream().anyMatch(c -> !LedgerEntry.FAILED.equals(c.event()));
+    }
+
+    /**
+     * Access ended before any credential was issued (Sym sends deescalate for a run whose escalate
+     * failed, or overtook it): record that, so that a late escalate of this run is refused instead
+     * of granting access after it ended.
+     */
+    private void closeRun(DeescalationRequest request, List<LedgerEntry> credentials) {
+        int attempt = credentials.stream().mapToInt(LedgerEntry::attempt).max().orElse(0) + 1;
+        Instant now = clock.instant();
+        ledger.append(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt, LedgerEntry.REVOKED, now,
+                request.requester(), null, null, request.target(), NO_ROLE, null, now,
+                request.endedBy() != null ? request.endedBy() : Escalation.BROKER,
+                "access ended before any credential was issued; a later escalate of this run is refused"));
+    }
+
     private static String nothingToEnd(List<LedgerEntry> credentials) {
         if (credentials.isEmpty()) {
             return "no credential was issued for this request; nothing to remove";
         }
         LedgerEntry last = credentials.stream().max(Comparator.comparing(LedgerEntry::recordedAt)).orElseThrow();
+        if (NO_ROLE.equals(last.roleName())) {
+            return "already ended at " + last.recordedAt() + ", before any credential was issued";
+        }
         return "already ended: " + last.roleName() + " was " + last.event() + " at " + last.recordedAt();
     }
 }

@@ -192,6 +192,8 @@ public class Escalation {
         if (e instanceof BrokerException) {
             return e.getMessage();
         }
-        return "unexpected " + e.getClass().getSimpleName();
+        String reference = UUID.randomUUID().toString();
+        LOG.error("unexpected error, reference {}", reference, e);
+        return "unexpected " + e.getClass().getSimpleName() + " (reference " + reference + ", see the broker's log)";
     }
 }

@@ -68,7 +68,8 @@ public class Sweep {
         } catch (BrokerException e) {
             throw e;
         } catch (Exception e) {
-            throw new BrokerException("the sweep failed: " + Escalation.message(new RuntimeException(e)), e);
+            LOG.error("the sweep failed", e);
+            throw new BrokerException("the sweep failed: unexpected " + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -151,8 +152,8 @@ public class Sweep {
                 return;
             }
             Optional<LedgerEntry> last = states.stream().max(Comparator.comparing(LedgerEntry::recordedAt));
-            if (last.isPresent() && LedgerEntry.DISABLED.equals(last.get().event())) {
-                return; // kept on purpose: it owns objects; the ledger says so and an admin decides
+            if (last.isPresent() && (LedgerEntry.DISABLED.equals(last.get().event()) || !role.canLogin())) {
+                return; // disabled on purpose: it owns objects; the ledger says so and an admin decides
             }
             LedgerEntry known = last.orElseGet(() -> new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1,
                     LedgerEntry.RECONCILED, now, UNKNOWN, null, null, UNKNOWN, role.name(), null,
@@ -163,13 +164,17 @@ public class Sweep {
             act(known, () -> revoker.end(known, LedgerEntry.RECONCILED, Escalation.BROKER, why), () -> orphans++);
         }
 
+        /**
+         * Deletes the secret a failed escalation left. Its role, if it is the broker's and still
+         * exists, is an orphan and was handled above; if it is not the broker's (a name collision),
+         * it must not be touched at all.
+         */
         private Object finishCleanup(LedgerEntry failure) {
             SecretRemoval secret = failure.secretId() == null ? SecretRemoval.ABSENT
                     : store.remove(failure.secretId(), failure.roleName());
-            RoleRemoval role = roles.remove(failure.roleName());
             ledger.append(failure.next(LedgerEntry.RECONCILED, clock.instant(), Escalation.BROKER,
-                    "finished the clean-up of a failed escalation: role " + role.outcome().name().toLowerCase()
-                            + ", secret " + secret.name().toLowerCase().replace('_', ' ')));
+                    "finished the clean-up of a failed escalation: secret "
+                            + secret.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')));
             return secret;
         }
 

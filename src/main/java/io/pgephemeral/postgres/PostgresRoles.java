@@ -121,7 +121,7 @@ public final class PostgresRoles implements DatabaseRoles {
                 return new RoleRemoval(Outcome.DISABLED, terminated, why);
             }
         } catch (SQLException e) {
-            if (UNDEFINED_OBJECT.equals(e.getSQLState())) {
+            if (UNDEFINED_OBJECT.equals(e.getSQLState()) && absent(roleName)) {
                 // Dropped between our look-up and our DDL: a concurrent deescalate or sweep won.
                 return new RoleRemoval(Outcome.ABSENT, 0, null);
             }
@@ -133,14 +133,14 @@ public final class PostgresRoles implements DatabaseRoles {
     public List<ManagedRole> managedRoles() {
         try (Connection c = database.connect();
              PreparedStatement p = c.prepareStatement(
-                     "SELECT r.rolname, r.rolvaliduntil FROM pg_roles r WHERE " + MANAGED + " ORDER BY r.rolname")) {
+                     "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin FROM pg_roles r WHERE " + MANAGED + " ORDER BY r.rolname")) {
             p.setString(1, settings.markerRole());
             p.setBoolean(2, version(c) >= 16);
             List<ManagedRole> out = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     java.sql.Timestamp until = r.getTimestamp(2);
-                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant()));
+                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant(), r.getBoolean(3)));
                 }
             }
             return out;
@@ -184,6 +184,18 @@ public final class PostgresRoles implements DatabaseRoles {
                 }
             }
             throw new BrokerException("could not claim the sweep in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    private boolean absent(String roleName) {
+        try (Connection c = database.connect(); PreparedStatement p = c.prepareStatement(
+                "SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            p.setString(1, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                return !r.next();
+            }
+        } catch (SQLException e) {
+            return false;
         }
     }
 
@@ -284,28 +296,54 @@ public final class PostgresRoles implements DatabaseRoles {
                 }
             }
         }
+        List<String> members = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                        + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND r.rolname <> current_user")) {
+            p.setString(1, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    members.add(r.getString(1));
+                }
+            }
+        }
         inTransaction(c, s -> {
             s.execute("ALTER ROLE " + role + " NOLOGIN PASSWORD NULL VALID UNTIL "
                     + Sql.timestamp(Instant.EPOCH));
             for (String granted : memberships) {
                 s.execute("REVOKE " + Sql.ident(granted) + " FROM " + role);
             }
+            // Before 16 a login may grant itself to others; such grants must not outlive it.
+            for (String member : members) {
+                s.execute("REVOKE " + role + " FROM " + Sql.ident(member));
+            }
         });
     }
 
-    /** Every target role must exist and must not be a superuser or able to create roles. */
+    /**
+     * Every target role must exist, and neither it nor any role it is a member of, however
+     * indirectly, may be a superuser, hold CREATEROLE, REPLICATION or BYPASSRLS, or be one of the
+     * predefined roles that reach the server's files or programs: membership passes them on.
+     */
     private void checkGrantable(Connection c, List<String> roles) throws SQLException {
         Set<String> found = new HashSet<>();
         Array names = c.createArrayOf("text", roles.toArray());
-        try (PreparedStatement p = c.prepareStatement(
-                "SELECT rolname, rolsuper OR rolcreaterole OR rolreplication OR rolbypassrls FROM pg_roles"
-                        + " WHERE rolname = ANY (?)")) {
+        try (PreparedStatement p = c.prepareStatement("""
+                WITH RECURSIVE reach(target, oid) AS (
+                    SELECT rolname, oid FROM pg_roles WHERE rolname = ANY (?)
+                  UNION
+                    SELECT reach.target, m.roleid FROM reach JOIN pg_auth_members m ON m.member = reach.oid)
+                SELECT reach.target, r.rolname,
+                       r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+                       OR r.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files')
+                FROM reach JOIN pg_roles r ON r.oid = reach.oid""")) {
             p.setArray(1, names);
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
-                    if (r.getBoolean(2)) {
-                        throw new BrokerException("refusing to grant role " + r.getString(1)
-                                + ": it is a superuser or holds CREATEROLE, REPLICATION or BYPASSRLS");
+                    if (r.getBoolean(3)) {
+                        String via = r.getString(1).equals(r.getString(2)) ? "" : " (through " + r.getString(2) + ")";
+                        throw new BrokerException("refusing to grant role " + r.getString(1) + ": it is a superuser or"
+                                + " holds CREATEROLE, REPLICATION, BYPASSRLS or server file access" + via);
                     }
                     found.add(r.getString(1));
                 }
@@ -351,7 +389,7 @@ public final class PostgresRoles implements DatabaseRoles {
                 if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                     throw new BrokerException("timed out after " + settings.lockTimeout().toMillis()
                             + " ms waiting for the role-administration lock (pg_advisory_xact_lock("
-                            + settings.lockKey() + ")), held by another escalation, sweep or tool; nothing was changed");
+                            + settings.lockKey() + ")), held by another escalation, sweep or tool");
                 }
                 if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
                     throw e;

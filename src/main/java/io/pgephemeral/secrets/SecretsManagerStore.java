@@ -91,8 +91,10 @@ public final class SecretsManagerStore implements CredentialStore {
             throw new BrokerException("secret " + name + " exists but is not tagged as "
                     + credential.requester() + "'s; refusing to overwrite it");
         }
-        client.putSecretValue(b -> b.secretId(existing.arn()).secretString(value).clientRequestToken(token));
+        // Tag first: a deescalate of the older credential that looks in between then keeps the
+        // secret (it is tagged for the newer role) instead of deleting the newer password.
         client.tagResource(b -> b.secretId(existing.arn()).tags(tags));
+        client.putSecretValue(b -> b.secretId(existing.arn()).secretString(value).clientRequestToken(token));
         return new StoredSecret(name, existing.arn());
     }
 

@@ -88,7 +88,25 @@ class LifecycleTest {
         SymResponse response = broker.handle(Events.deescalate(run, "never@acme.example", "readonly"));
         assertEquals(List.of(), response.errors());
         assertEquals("no credential was issued for this request; nothing to remove", response.body().get("message"));
-        assertEquals(List.of(), Db.ledgerEvents(run));
+        // Recorded, so that an escalate arriving after its own deescalate grants nothing.
+        assertEquals(List.of("revoked"), Db.ledgerEvents(run));
+        SymResponse late = broker.handle(Events.escalate(run, "never@acme.example", "readonly", 900));
+        assertEquals(1, late.errors().size());
+        assertTrue(late.errors().get(0).contains("already ended"), late.errors().get(0));
+        assertEquals(List.of("revoked"), Db.ledgerEvents(run));
+    }
+
+    @Test
+    void aDeescalateAfterAFailedEscalateStopsSymsRetryFromGrantingAccess() {
+        String run = Events.newRunId();
+        secrets.failNext("CreateSecret", 10, 500, "InternalServiceError");
+        SymResponse failed = broker.handle(Events.escalate(run, "failed.then.ended@acme.example", "readonly", 900));
+        secrets.clearFaults();
+        assertEquals(1, failed.errors().size());
+        assertEquals(List.of(), broker.handle(Events.deescalate(run, "failed.then.ended@acme.example", "readonly")).errors());
+        SymResponse retry = broker.handle(Events.escalate(run, "failed.then.ended@acme.example", "readonly", 900));
+        assertEquals(1, retry.errors().size());
+        assertEquals(List.of("requested", "failed", "revoked"), Db.ledgerEvents(run));
     }
 
     @Test

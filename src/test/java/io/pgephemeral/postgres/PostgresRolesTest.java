@@ -74,6 +74,23 @@ class PostgresRolesTest {
     }
 
     @Test
+    void aTargetThatReachesServerFilesThroughAMembershipIsRefused() {
+        Db.execute("CREATE ROLE sneaky NOLOGIN; CREATE ROLE sneakier NOLOGIN; GRANT pg_read_server_files TO sneakier;"
+                + " GRANT sneakier TO sneaky");
+        if (env.serverMajor() >= 16) {
+            Db.execute("GRANT sneaky TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
+        }
+        try {
+            Target sneaky = new Target("sneaky", List.of("sneaky"), true);
+            BrokerException e = assertThrows(BrokerException.class, () -> roles.create(login("eph_sneaky", sneaky)));
+            assertTrue(e.getMessage().contains("(through pg_read_server_files)"), e.getMessage());
+            assertFalse(Db.roleExists("eph_sneaky"));
+        } finally {
+            Db.execute("DROP ROLE sneaky; DROP ROLE sneakier");
+        }
+    }
+
+    @Test
     void removingAnAbsentRoleSaysSo() {
         assertEquals(RoleRemoval.Outcome.ABSENT, roles.remove("eph_never_existed").outcome());
     }
