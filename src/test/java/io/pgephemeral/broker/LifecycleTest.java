@@ -42,8 +42,11 @@ class LifecycleTest {
     }
 
     @AfterEach
-    void clearFaults() {
+    void oneSweepLeavesNothingWithoutAnOpenCredential() {
         secrets.releaseForceDeletedNamesAfter(0);
+        secrets.clearFaults();
+        assertEquals(List.of(), broker.sweep().errors());
+        io.pgephemeral.testing.Invariants.assertNoLoginOrSecretWithoutAnOpenCredential(secrets);
     }
 
     @Test

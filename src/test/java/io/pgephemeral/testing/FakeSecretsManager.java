@@ -79,7 +79,11 @@ public final class FakeSecretsManager implements AutoCloseable {
         this.json = json;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "fake-secrets-manager");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 

@@ -70,7 +70,8 @@ public final class TestEnvironment {
         } else {
             Path log = Files.createTempFile("pg-ephemeral-test-postgres", ".log");
             server = EmbeddedServer.start(log, Map.of(
-                    "log_statement", "all",
+                    // The benchmark turns statement logging off: it measures the broker, not the log.
+                    "log_statement", System.getProperty("test.pg.log_statement", "all"),
                     "log_min_error_statement", "debug5",
                     "timezone", "Pacific/Kiritimati",
                     "max_connections", "300"));

@@ -1,0 +1,367 @@
+package io.pgephemeral.bench;
+
+import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.crypto.ScramVerifier;
+import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.sym.SymResponse;
+import io.pgephemeral.testing.Broker;
+import io.pgephemeral.testing.Db;
+import io.pgephemeral.testing.Events;
+import io.pgephemeral.testing.TestEnvironment;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The broker's benchmark: an embedded PostgreSQL and the fake Secrets Manager on loopback, the
+ * real handler. Prints one table and writes the same figures to {@code target/bench/results.json}.
+ *
+ * <pre>mvn -DskipTests test-compile exec:exec@bench [-Dbench.size=tiny|small|large]</pre>
+ *
+ * Sizes: tiny (CI: checks it runs), small (default, about a minute), large (the sizes the
+ * performance issue names: sweeps of 1,000 and 10,000).
+ */
+public final class Benchmark {
+
+    private record Size(int latencyRuns, int throughputOps, int coldStarts, int[] sweeps) {
+    }
+
+    private static final Map<String, Size> SIZES = Map.of(
+            "tiny", new Size(10, 8, 1, new int[] {20}),
+            "small", new Size(200, 64, 5, new int[] {200}),
+            "large", new Size(1000, 320, 7, new int[] {1000, 10000}));
+
+    /** name -> {value, unit}, in the order measured. */
+    private final Map<String, Object[]> results = new LinkedHashMap<>();
+    private final TestEnvironment env = TestEnvironment.get();
+    private final AtomicInteger users = new AtomicInteger();
+
+    public static void main(String[] args) throws Exception {
+        String sizeName = System.getProperty("bench.size", "small");
+        Size size = SIZES.get(sizeName);
+        if (size == null) {
+            System.err.println("bench.size must be tiny, small or large");
+            System.exit(2);
+        }
+        int status = 1;
+        try {
+            Benchmark bench = new Benchmark();
+            bench.run(size);
+            bench.report(sizeName);
+            status = 0;
+        } catch (Exception | AssertionError e) {
+            System.err.println("benchmark failed: " + e);
+            e.printStackTrace(System.err);
+        } finally {
+            // The embedded server and the fake's threads would otherwise keep the JVM alive.
+            System.exit(status);
+        }
+    }
+
+    private void run(Size size) throws Exception {
+        floor(size);
+        warmLatency(size);
+        for (int callers : new int[] {1, 4, 16}) {
+            throughput(size, callers);
+            floorThroughput(size, callers);
+        }
+        for (int n : size.sweeps()) {
+            sweep(n);
+        }
+        coldStart(size);
+        record("bench_jvm_peak_rss", peakRssKb() / 1024.0, "MiB");
+    }
+
+    // ---- the floor: what PostgreSQL itself costs ----
+
+    /** One transaction of just the role DDL, on one connection: the floor of an escalation. */
+    private void floor(Size size) throws Exception {
+        Stats stats = new Stats();
+        try (Connection c = env.login(TestEnvironment.BOT, env.botPassword())) {
+            for (int i = 0; i < size.latencyRuns(); i++) {
+                stats.add(floorOnce(c));
+            }
+        }
+        record("floor_p50", stats.percentileMs(50), "ms");
+        record("floor_p95", stats.percentileMs(95), "ms");
+        record("floor_p99", stats.percentileMs(99), "ms");
+    }
+
+    private long floorOnce(Connection c) throws Exception {
+        PasswordGenerator g = new PasswordGenerator();
+        String verifier = ScramVerifier.of(g.generate(32), g.randomBytes(16), ScramVerifier.DEFAULT_ITERATIONS);
+        String role = Sql.ident("floor_" + users.incrementAndGet() + "_" + System.nanoTime());
+        long start = System.nanoTime();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_advisory_xact_lock(7262931)");
+            s.execute("CREATE ROLE " + role + " LOGIN PASSWORD " + Sql.literal(verifier) + " VALID UNTIL "
+                    + Sql.timestamp(Instant.now().plusSeconds(3600)));
+            s.execute("GRANT readonly TO " + role);
+            c.commit();
+        }
+        long elapsed = System.nanoTime() - start;
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP ROLE " + role);
+            c.commit();
+        }
+        c.setAutoCommit(true);
+        return elapsed;
+    }
+
+    private void floorThroughput(Size size, int callers) throws Exception {
+        AtomicInteger left = new AtomicInteger(size.throughputOps());
+        long start = System.nanoTime();
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            tasks.add(() -> {
+                try (Connection c = env.login(TestEnvironment.BOT, env.botPassword())) {
+                    while (left.getAndDecrement() > 0) {
+                        floorOnce(c);
+                    }
+                }
+                return null;
+            });
+        }
+        runAll(tasks);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        record("floor_throughput_" + callers, size.throughputOps() / seconds, "creates/s");
+    }
+
+    // ---- the broker, warm ----
+
+    private void warmLatency(Size size) {
+        Stats up = new Stats();
+        Stats down = new Stats();
+        try (Broker broker = new Broker()) {
+            for (int i = 0; i < size.latencyRuns(); i++) {
+                String run = Events.newRunId();
+                String requester = "bench" + users.incrementAndGet() + "@acme.example";
+                long t0 = System.nanoTime();
+                SymResponse r = broker.handle(Events.escalate(run, requester, "readonly", "1h"));
+                long t1 = System.nanoTime();
+                SymResponse d = broker.handle(Events.deescalate(run, requester, "readonly"));
+                long t2 = System.nanoTime();
+                require(r);
+                require(d);
+                if (i >= Math.min(5, size.latencyRuns() / 10)) { // the first few warm the JIT
+                    up.add(t1 - t0);
+                    down.add(t2 - t1);
+                }
+            }
+        }
+        record("escalate_p50", up.percentileMs(50), "ms");
+        record("escalate_p95", up.percentileMs(95), "ms");
+        record("escalate_p99", up.percentileMs(99), "ms");
+        record("deescalate_p50", down.percentileMs(50), "ms");
+        record("deescalate_p95", down.percentileMs(95), "ms");
+        record("deescalate_p99", down.percentileMs(99), "ms");
+    }
+
+    /** Concurrent callers, each a handler of its own (one per Lambda instance). */
+    private void throughput(Size size, int callers) throws Exception {
+        List<Broker> brokers = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            brokers.add(new Broker());
+        }
+        AtomicInteger left = new AtomicInteger(size.throughputOps());
+        AtomicLong errors = new AtomicLong();
+        Stats latency = new Stats();
+        List<Callable<Void>> tasks = new ArrayList<>();
+        List<String[]> issued = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (Broker broker : brokers) {
+            tasks.add(() -> {
+                while (left.getAndDecrement() > 0) {
+                    String run = Events.newRunId();
+                    String requester = "load" + users.incrementAndGet() + "@acme.example";
+                    long t0 = System.nanoTime();
+                    SymResponse r = broker.handle(Events.escalate(run, requester, "readonly", "1h"));
+                    latency.add(System.nanoTime() - t0);
+                    errors.addAndGet(r.errors().size());
+                    issued.add(new String[] {run, requester});
+                }
+                return null;
+            });
+        }
+        long start = System.nanoTime();
+        runAll(tasks);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        record("escalate_throughput_" + callers, size.throughputOps() / seconds, "escalations/s");
+        record("escalate_p50_at_" + callers, latency.percentileMs(50), "ms");
+        record("escalate_errors_at_" + callers, errors.get(), "errors");
+        try (Broker cleaner = brokers.get(0)) {
+            for (String[] i : issued) {
+                cleaner.handle(Events.deescalate(i[0], i[1], "readonly"));
+            }
+        }
+        brokers.subList(1, brokers.size()).forEach(Broker::close);
+    }
+
+    // ---- the sweep ----
+
+    /** n credentials that expired a minute ago, made directly (as the bot and in the ledger), then swept. */
+    private void sweep(int n) throws Exception {
+        String prefix = "swept" + users.incrementAndGet() + "_";
+        try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
+            bot.setAutoCommit(false);
+            for (int i = 0; i < n; i++) {
+                String role = Sql.ident(prefix + i);
+                s.addBatch("CREATE ROLE " + role + " LOGIN VALID UNTIL " + Sql.timestamp(Instant.now().minusSeconds(60)));
+                s.addBatch("GRANT ephemeral_managed TO " + role + (env.serverMajor() >= 16 ? " WITH INHERIT FALSE, SET FALSE" : ""));
+            }
+            s.executeBatch();
+            bot.commit();
+        }
+        // Recorded through the ledger itself, so the rows join the hash chain like real ones.
+        try (Broker recorder = new Broker()) {
+            io.pgephemeral.ledger.Ledger ledger = recorder.context().getBean(io.pgephemeral.ledger.Ledger.class);
+            Instant at = Instant.now().minusSeconds(120);
+            for (int i = 0; i < n; i++) {
+                io.pgephemeral.ledger.LedgerEntry requested = ledger.append(new io.pgephemeral.ledger.LedgerEntry(null,
+                        java.util.UUID.randomUUID(), "bench:" + prefix + i, 1, "requested", at, "sweep@acme.example",
+                        null, null, "readonly", prefix + i, "pg-ephemeral/sweep@acme.example/readonly",
+                        at.plusSeconds(60), null, null));
+                ledger.append(requested.next("issued", at, null, null));
+            }
+        }
+        try (Broker sweeper = new Broker(Map.of("broker.sweep-batch-size", String.valueOf(Math.max(n, 1)),
+                "broker.sweep-time-budget", "10m"))) {
+            long start = System.nanoTime();
+            int expired = 0;
+            while (expired < n) {
+                SymResponse r = sweeper.sweep();
+                require(r);
+                int now = ((Number) r.body().get("expired")).intValue();
+                if (now == 0) {
+                    break;
+                }
+                expired += now;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            record("sweep_" + n + "_rate", expired / seconds, "credentials/s");
+            record("sweep_" + n + "_time", seconds, "s");
+        }
+    }
+
+    // ---- cold start ----
+
+    /** A new JVM per run, timed from spawn to the first response line. */
+    private void coldStart(Size size) throws Exception {
+        List<Double> times = new ArrayList<>();
+        double rss = 0;
+        for (int i = 0; i < size.coldStarts(); i++) {
+            String run = Events.newRunId();
+            String requester = "cold" + users.incrementAndGet() + "@acme.example";
+            Path event = Files.createTempFile("cold", ".json");
+            Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), event.toString());
+            Map<String, String> e = pb.environment();
+            e.put("BROKER_DB_URL", env.jdbcUrl());
+            e.put("BROKER_DB_USER", TestEnvironment.BOT);
+            e.put("BROKER_DB_PASSWORD", env.botPassword());
+            e.put("BROKER_TARGETS", "readonly=readonly");
+            e.put("AWS_REGION", "us-east-1");
+            e.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+            e.put("AWS_SECRET_ACCESS_KEY", "example");
+            e.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", env.secretsManager().endpoint().toString());
+            e.put("PG_EPHEMERAL_LOG_LEVEL", "WARN");
+            pb.redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD);
+            long start = System.nanoTime();
+            Process p = pb.start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String first = out.readLine();
+                times.add((System.nanoTime() - start) / 1e6);
+                if (first == null || !first.startsWith("OK ")) {
+                    throw new IllegalStateException("cold start failed: " + first);
+                }
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("PEAK_RSS_KB ")) {
+                        rss = Math.max(rss, Long.parseLong(line.substring(12)) / 1024.0);
+                    }
+                }
+            }
+            p.waitFor(60, TimeUnit.SECONDS);
+            try (Broker cleaner = new Broker()) {
+                cleaner.handle(Events.deescalate(run, requester, "readonly"));
+            }
+        }
+        times.sort(Double::compare);
+        record("cold_start_median", times.get(times.size() / 2), "ms");
+        record("cold_start_runs", times.size(), "runs");
+        record("cold_start_peak_rss", rss, "MiB");
+    }
+
+    // ---- plumbing ----
+
+    private static void require(SymResponse r) {
+        if (!r.succeeded()) {
+            throw new IllegalStateException("benchmark step failed: " + r.errors());
+        }
+    }
+
+    private static void runAll(List<Callable<Void>> tasks) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+        try {
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void record(String name, double value, String unit) {
+        results.put(name, new Object[] {value, unit});
+    }
+
+    private static long peakRssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("\\D", ""));
+            }
+        }
+        return -1;
+    }
+
+    private void report(String size) throws Exception {
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "%-28s %12s  %s%n", "figure", "value", "unit"));
+        StringBuilder json = new StringBuilder("{\n  \"size\": \"" + size + "\",\n  \"postgres\": "
+                + env.serverMajor() + ",\n  \"cores\": " + Runtime.getRuntime().availableProcessors()
+                + ",\n  \"figures\": {\n");
+        int i = 0;
+        for (Map.Entry<String, Object[]> r : results.entrySet()) {
+            double v = (Double) r.getValue()[0];
+            table.append(String.format(Locale.ROOT, "%-28s %12.1f  %s%n", r.getKey(), v, r.getValue()[1]));
+            json.append(String.format(Locale.ROOT, "    \"%s\": {\"value\": %.3f, \"unit\": \"%s\"}%s%n", r.getKey(), v,
+                    r.getValue()[1], ++i < results.size() ? "," : ""));
+        }
+        json.append("  }\n}\n");
+        System.out.print(table);
+        Path out = Path.of("target", "bench", "results.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, json.toString());
+        System.out.println("wrote " + out);
+    }
+}
