@@ -69,7 +69,9 @@ public final class Benchmark {
             status = 0;
         } catch (Exception | AssertionError e) {
             System.err.println("benchmark failed: " + e);
-            e.printStackTrace(System.err);
+            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+                System.err.println("  caused by: " + cause);
+            }
         } finally {
             // The embedded server and the fake's threads would otherwise keep the JVM alive.
             System.exit(status);
