@@ -63,7 +63,10 @@ CROSS JOIN LATERAL (
     SELECT e.event, e.recorded_at, e.actor, e.detail, e.seq
     FROM ledger_event e
     WHERE e.credential_id = r.credential_id
-    ORDER BY e.seq DESC
+    -- The state: the closing event if there is one, else a sweep's 'reconciled' note, else the
+    -- latest event (the broker's rule, see V3): a late 'issued' cannot show a closed credential active.
+    ORDER BY (e.event IN ('revoked', 'disabled', 'expired', 'failed', 'reconciled')) DESC,
+             (e.event = 'reconciled'), e.seq DESC
     LIMIT 1) l
 LEFT JOIN LATERAL (
     SELECT e.recorded_at
