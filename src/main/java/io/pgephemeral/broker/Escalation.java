@@ -103,12 +103,12 @@ public class Escalation {
             roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
             StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
                     password, endpoint, validUntil), idempotencyToken(request.runId(), attempt));
-            LedgerEntry current = ledger.state(requested.credentialId()).orElse(requested);
-            if (!LedgerEntry.REQUESTED.equals(current.event())) {
-                throw new BrokerException("access for run " + request.runId() + " was ended (" + current.event()
+            if (ledger.appendIfOpen(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped))
+                    .isEmpty()) {
+                String closedBy = ledger.state(requested.credentialId()).map(LedgerEntry::event).orElse("closed");
+                throw new BrokerException("access for run " + request.runId() + " was ended (" + closedBy
                         + ") while it was being issued; the new credential was removed");
             }
-            ledger.append(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped));
             LOG.info("issued credential={} run={} requester={} target={} role={} valid_until={}",
                     requested.credentialId(), request.runId(), request.requester(), target.name(), roleName, validUntil);
             return new Escalated(requested.credentialId(), roleName, secret.name(), secret.location(), validUntil,

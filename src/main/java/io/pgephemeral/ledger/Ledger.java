@@ -36,11 +36,26 @@ public class Ledger {
      * outside the database, against which a truncated ledger shows.
      */
     public LedgerEntry append(LedgerEntry entry) {
+        return append(entry, false).orElseThrow();
+    }
+
+    /**
+     * Appends {@code entry} unless its credential was closed (by a deescalate or the sweep) in the
+     * meantime; empty if it was. One transaction: the check cannot race the close.
+     */
+    public Optional<LedgerEntry> appendIfOpen(LedgerEntry entry) {
+        return append(entry, true);
+    }
+
+    private Optional<LedgerEntry> append(LedgerEntry entry, boolean onlyIfOpen) {
         try {
-            LedgerEntry recorded = chain.append(entry);
+            LedgerEntry recorded = onlyIfOpen ? chain.appendIfOpen(entry) : chain.append(entry);
+            if (recorded == null) {
+                return Optional.empty();
+            }
             LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
                     recorded.credentialId(), recorded.runId(), recorded.hash());
-            return recorded;
+            return Optional.of(recorded);
         } catch (SQLException | RuntimeException e) {
             if (UNIQUE_VIOLATION.equals(sqlState(e))) {
                 if (LedgerEntry.REQUESTED.equals(entry.event())) {

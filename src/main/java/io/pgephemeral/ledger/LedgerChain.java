@@ -14,7 +14,11 @@ import java.time.ZoneOffset;
  * Appends to the hash chain. One transaction takes the ledger's advisory lock, reads the newest
  * hash, draws the next {@code seq} and inserts the row with both hashes, so two writers (two Lambda
  * instances, the sweeper) can never link to the same predecessor and fork the chain. The lock is
- * held for three short statements; nothing slow (role DDL, Secrets Manager) happens under it.
+ * held for a few short statements; nothing slow (role DDL, Secrets Manager) happens under it.
+ *
+ * <p>The statements before the insert go to the server in one round trip: PostgreSQL runs them in
+ * order, each with its own snapshot, so the newest hash is read after the lock is granted. An
+ * append costs three round trips (that batch, the insert, the commit) instead of six.
  *
  * <p>The lock key is the pair ({@link #LOCK_CLASS}, the table's oid): a space apart from the
  * single-bigint key that serialises role DDL, and distinct for a copy of the ledger in another
@@ -27,14 +31,34 @@ public final class LedgerChain {
 
     private final DataSource dataSource;
     private final LedgerTable table;
+    private final String prelude;
 
     public LedgerChain(DataSource dataSource, LedgerTable table) {
         this.dataSource = dataSource;
         this.table = table;
+        String events = literal(table.events());
+        // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
+        this.prelude = "SET LOCAL lock_timeout = '10s';"
+                + " SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + events + "::regclass::oid::int4);"
+                + " SELECT hash FROM " + table.events() + " ORDER BY seq DESC LIMIT 1;"
+                + " SELECT nextval(pg_get_serial_sequence(" + events + ", 'seq'))";
     }
 
     /** Records {@code entry} at the end of the chain and returns it with its seq and hashes. */
     public LedgerEntry append(LedgerEntry entry) throws SQLException {
+        return append(entry, false);
+    }
+
+    /**
+     * Records {@code entry} unless its credential already has a closing event (revoked, disabled,
+     * expired, failed); the check runs under the chain's lock, which every writer takes, so no
+     * close can slip in between. Returns null when the credential was closed.
+     */
+    public LedgerEntry appendIfOpen(LedgerEntry entry) throws SQLException {
+        return append(entry, true);
+    }
+
+    private LedgerEntry append(LedgerEntry entry, boolean onlyIfOpen) throws SQLException {
         LedgerEntry storable = new LedgerEntry(null, entry.credentialId(), entry.runId(), entry.attempt(),
                 entry.event(), ChainHash.storable(entry.recordedAt()), entry.requester(), entry.approver(),
                 entry.reason(), entry.target(), entry.roleName(), entry.secretId(),
@@ -43,9 +67,26 @@ public final class LedgerChain {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                lock(c);
-                String prevHash = newestHash(c);
-                long seq = nextSeq(c);
+                String prevHash;
+                long seq;
+                try (Statement s = c.createStatement()) {
+                    s.execute(onlyIfOpen ? prelude + "; " + closedCheck(entry.credentialId()) : prelude);
+                    s.getMoreResults(); // the lock
+                    ResultSet head = next(s);
+                    prevHash = head.next() ? head.getString(1) : null;
+                    ResultSet number = next(s);
+                    number.next();
+                    seq = number.getLong(1);
+                    if (onlyIfOpen) {
+                        ResultSet closed = next(s);
+                        closed.next();
+                        if (closed.getBoolean(1)) {
+                            c.rollback();
+                            return null;
+                        }
+                    }
+                }
+                prevHash = prevHash == null ? ChainHash.GENESIS : prevHash;
                 LedgerEntry numbered = storable.chained(seq, prevHash, null);
                 LedgerEntry chained = storable.chained(seq, prevHash, ChainHash.of(numbered, prevHash));
                 insert(c, chained);
@@ -60,36 +101,23 @@ public final class LedgerChain {
         }
     }
 
-    private void lock(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
-            s.execute("SET LOCAL lock_timeout = '10s'");
+    /** The next result of a multi-statement batch, which must be a row set. */
+    private static ResultSet next(Statement s) throws SQLException {
+        if (!s.getMoreResults()) {
+            throw new SQLException("the ledger's append batch returned fewer results than statements");
         }
-        try (PreparedStatement p = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?::regclass::oid::int4)")) {
-            p.setInt(1, LOCK_CLASS);
-            p.setString(2, table.events());
-            p.execute();
-        }
+        return s.getResultSet();
     }
 
-    /** The newest row's hash; the genesis value for an empty ledger or one begun before the chain. */
-    private String newestHash(Connection c) throws SQLException {
-        try (Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT hash FROM " + table.events() + " ORDER BY seq DESC LIMIT 1")) {
-            String hash = r.next() ? r.getString(1) : null;
-            return hash == null ? ChainHash.GENESIS : hash;
-        }
+    /** Whether the credential has a closing event. A UUID's text is hex digits and dashes: safe to inline. */
+    private String closedCheck(java.util.UUID credentialId) {
+        return "SELECT EXISTS (SELECT 1 FROM " + table.events() + " WHERE credential_id = '" + credentialId
+                + "'::uuid AND event IN ('revoked', 'disabled', 'expired', 'failed'))";
     }
 
-    /** The seq is part of the hash, so it is drawn before the insert rather than by it. */
-    private long nextSeq(Connection c) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("SELECT nextval(pg_get_serial_sequence(?, 'seq'))")) {
-            p.setString(1, table.events());
-            try (ResultSet r = p.executeQuery()) {
-                r.next();
-                return r.getLong(1);
-            }
-        }
+    /** A quoted SQL string literal of a name we built ourselves (schema names are identifiers). */
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     private void insert(Connection c, LedgerEntry e) throws SQLException {
