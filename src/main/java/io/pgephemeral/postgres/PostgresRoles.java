@@ -11,7 +11,6 @@ import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,9 +26,10 @@ import java.util.Set;
 /**
  * Temporary roles in PostgreSQL 13 and later, administered by a non-superuser bot.
  *
- * <p>Role DDL holds a transaction-scoped advisory lock ({@code pg_advisory_xact_lock(lockKey)}), so
- * concurrent escalations, deescalations and other tools that take the same lock never interleave
- * their catalog changes.
+ * <p>Membership changes and drops hold a transaction-scoped advisory lock
+ * ({@code pg_advisory_xact_lock(lockKey)}), so concurrent escalations, deescalations and other tools
+ * that take the same lock never interleave them. {@code CREATE ROLE} itself runs before the lock
+ * (see {@link #create}).
  */
 public final class PostgresRoles implements DatabaseRoles {
 
@@ -63,29 +63,54 @@ public final class PostgresRoles implements DatabaseRoles {
         this.settings = settings;
     }
 
+    /**
+     * One transaction, sent as one batch: check the targets, create the login, then take the
+     * advisory lock and grant. The lock comes after {@code CREATE ROLE} on purpose: the server runs
+     * a full PBKDF2 of the verifier inside it (its empty-password check), and holding the lock there
+     * serialised every escalation behind that hash. {@code RoleLockScopeTest} shows the creation
+     * itself needs no lock: concurrent creates of distinct roles never conflict. The grants, which
+     * touch the shared target and marker roles, still happen under it, so a tool that takes the same
+     * lock sees no membership change while it holds it.
+     */
     @Override
     public void create(NewLogin login) {
         String role = Sql.ident(login.roleName());
         try (Connection c = database.connect()) {
             boolean sixteenPlus = version(c) >= 16;
-            inTransaction(c, s -> {
-                checkGrantable(c, login.target().roles());
-                s.execute("CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION"
-                        + " NOBYPASSRLS " + (login.target().inherit() ? "INHERIT" : "NOINHERIT")
-                        + " CONNECTION LIMIT " + login.connectionLimit()
-                        + " VALID UNTIL " + Sql.timestamp(login.validUntil())
-                        + " PASSWORD " + Sql.literal(login.scramVerifier()));
-                // The marker only says "the broker made this"; it carries no privileges, and on 16+
-                // the membership neither inherits nor allows SET ROLE.
-                s.execute("GRANT " + Sql.ident(settings.markerRole()) + " TO " + role
-                        + (sixteenPlus ? " WITH INHERIT FALSE, SET FALSE" : ""));
-                for (String target : login.target().roles()) {
-                    s.execute("GRANT " + Sql.ident(target) + " TO " + role);
+            StringBuilder batch = new StringBuilder(lockTimeout()).append("; ").append(GRANTABLE_CHECK)
+                    .append("; CREATE ROLE ").append(role)
+                    .append(" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ")
+                    .append(login.target().inherit() ? "INHERIT" : "NOINHERIT")
+                    .append(" CONNECTION LIMIT ").append(login.connectionLimit())
+                    .append(" VALID UNTIL ").append(Sql.timestamp(login.validUntil()))
+                    .append(" PASSWORD ").append(Sql.literal(login.scramVerifier()))
+                    .append("; ").append(lockStatement())
+                    // The marker only says "the broker made this"; it carries no privileges, and on
+                    // 16+ the membership neither inherits nor allows SET ROLE.
+                    .append("; GRANT ").append(Sql.ident(settings.markerRole())).append(" TO ").append(role)
+                    .append(sixteenPlus ? " WITH INHERIT FALSE, SET FALSE" : "");
+            for (String target : login.target().roles()) {
+                batch.append("; GRANT ").append(Sql.ident(target)).append(" TO ").append(role);
+            }
+            withRetries(c, () -> {
+                try (PreparedStatement p = c.prepareStatement(batch.toString())) {
+                    p.setArray(1, c.createArrayOf("text", login.target().roles().toArray()));
+                    p.execute();
+                    p.getMoreResults(); // past SET LOCAL, to the check's rows
+                    requireGrantable(p.getResultSet(), login.target().roles());
                 }
             });
         } catch (SQLException e) {
             if (DUPLICATE_OBJECT.equals(e.getSQLState())) {
                 throw new RoleNameTaken(login.roleName());
+            }
+            if (UNDEFINED_OBJECT.equals(e.getSQLState())) {
+                // The batch failed before its check could be read: say which target is the problem.
+                try (Connection c = database.connect()) {
+                    checkGrantable(c, login.target().roles());
+                } catch (SQLException ignored) {
+                    // report the original error below
+                }
             }
             throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e), e);
         }
@@ -324,30 +349,36 @@ public final class PostgresRoles implements DatabaseRoles {
      * Every target role must exist, and neither it nor any role it is a member of, however
      * indirectly, may be a superuser, hold CREATEROLE, REPLICATION or BYPASSRLS, or be one of the
      * predefined roles that reach the server's files or programs: membership passes them on.
+     * Its one parameter is the array of target role names.
      */
+    private static final String GRANTABLE_CHECK = """
+            WITH RECURSIVE reach(target, oid) AS (
+                SELECT rolname, oid FROM pg_roles WHERE rolname = ANY (?)
+              UNION
+                SELECT reach.target, m.roleid FROM reach JOIN pg_auth_members m ON m.member = reach.oid)
+            SELECT reach.target, r.rolname,
+                   r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
+                   OR r.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files')
+            FROM reach JOIN pg_roles r ON r.oid = reach.oid""";
+
     private void checkGrantable(Connection c, List<String> roles) throws SQLException {
-        Set<String> found = new HashSet<>();
-        Array names = c.createArrayOf("text", roles.toArray());
-        try (PreparedStatement p = c.prepareStatement("""
-                WITH RECURSIVE reach(target, oid) AS (
-                    SELECT rolname, oid FROM pg_roles WHERE rolname = ANY (?)
-                  UNION
-                    SELECT reach.target, m.roleid FROM reach JOIN pg_auth_members m ON m.member = reach.oid)
-                SELECT reach.target, r.rolname,
-                       r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
-                       OR r.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files')
-                FROM reach JOIN pg_roles r ON r.oid = reach.oid""")) {
-            p.setArray(1, names);
+        try (PreparedStatement p = c.prepareStatement(GRANTABLE_CHECK)) {
+            p.setArray(1, c.createArrayOf("text", roles.toArray()));
             try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    if (r.getBoolean(3)) {
-                        String via = r.getString(1).equals(r.getString(2)) ? "" : " (through " + r.getString(2) + ")";
-                        throw new BrokerException("refusing to grant role " + r.getString(1) + ": it is a superuser or"
-                                + " holds CREATEROLE, REPLICATION, BYPASSRLS or server file access" + via);
-                    }
-                    found.add(r.getString(1));
-                }
+                requireGrantable(r, roles);
             }
+        }
+    }
+
+    private static void requireGrantable(ResultSet r, List<String> roles) throws SQLException {
+        Set<String> found = new HashSet<>();
+        while (r.next()) {
+            if (r.getBoolean(3)) {
+                String via = r.getString(1).equals(r.getString(2)) ? "" : " (through " + r.getString(2) + ")";
+                throw new BrokerException("refusing to grant role " + r.getString(1) + ": it is a superuser or"
+                        + " holds CREATEROLE, REPLICATION, BYPASSRLS or server file access" + via);
+            }
+            found.add(r.getString(1));
         }
         for (String role : roles) {
             if (!found.contains(role)) {
@@ -356,32 +387,43 @@ public final class PostgresRoles implements DatabaseRoles {
         }
     }
 
-    private void lock(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            // SET LOCAL takes no parameters; the value is a number we format ourselves.
-            s.execute("SET LOCAL lock_timeout = '" + settings.lockTimeout().toMillis() + "ms'");
-        }
-        try (PreparedStatement p = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-            p.setLong(1, settings.lockKey());
-            p.execute();
-        }
+    /** SET LOCAL takes no parameters; the value is a number we format ourselves. */
+    private String lockTimeout() {
+        return "SET LOCAL lock_timeout = '" + settings.lockTimeout().toMillis() + "ms'";
+    }
+
+    private String lockStatement() {
+        return "SELECT pg_advisory_xact_lock(" + settings.lockKey() + ")";
     }
 
     private interface Work {
         void run(Statement s) throws SQLException;
     }
 
+    private interface Batch {
+        void run() throws SQLException;
+    }
+
+    /** Runs role DDL in one transaction under the advisory lock, taken first. */
+    private void inTransaction(Connection c, Work work) throws SQLException {
+        withRetries(c, () -> {
+            try (Statement s = c.createStatement()) {
+                s.execute(lockTimeout() + "; " + lockStatement());
+                work.run(s);
+            }
+        });
+    }
+
     /**
-     * Runs role DDL in one transaction under the advisory lock. Concurrent role DDL can still fail
-     * in ways that succeed on a second try (serialization failures, deadlocks, "tuple concurrently
+     * Runs {@code work} as one transaction and commits it. Concurrent role DDL can still fail in
+     * ways that succeed on a second try (serialization failures, deadlocks, "tuple concurrently
      * updated", a unique violation on pg_authid): those are retried with jittered backoff.
      */
-    private void inTransaction(Connection c, Work work) throws SQLException {
+    private void withRetries(Connection c, Batch work) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             c.setAutoCommit(false);
-            try (Statement s = c.createStatement()) {
-                lock(c);
-                work.run(s);
+            try {
+                work.run();
                 c.commit();
                 return;
             } catch (SQLException e) {
