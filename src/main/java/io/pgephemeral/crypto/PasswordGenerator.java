@@ -21,6 +21,7 @@ import java.security.SecureRandom;
 public final class PasswordGenerator {
 
     static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    private static final int UNBIASED_LIMIT = 256 - 256 % ALPHABET.length();
 
     private final SecureRandom drbg;
 
@@ -42,12 +43,23 @@ public final class PasswordGenerator {
             throw new IllegalArgumentException("password length must be between 16 and 128, got " + length);
         }
         char[] out = new char[length];
-        synchronized (drbg) {
-            for (int i = 0; i < length; i++) {
-                // nextInt(bound) rejects out-of-range draws, so every character is equally likely.
-                out[i] = ALPHABET.charAt(drbg.nextInt(ALPHABET.length()));
+        int filled = 0;
+        // One draw per password (prediction resistance reseeds the DRBG from the operating system
+        // on every draw, so per-character draws cost 32 reseeds), then rejection sampling: a byte
+        // below 248 = 4 x 62 maps uniformly onto the alphabet, anything above is dropped.
+        byte[] pool = new byte[length + length / 2];
+        while (filled < length) {
+            synchronized (drbg) {
+                drbg.nextBytes(pool);
+            }
+            for (int i = 0; i < pool.length && filled < length; i++) {
+                int b = pool[i] & 0xff;
+                if (b < UNBIASED_LIMIT) {
+                    out[filled++] = ALPHABET.charAt(b % ALPHABET.length());
+                }
             }
         }
+        java.util.Arrays.fill(pool, (byte) 0);
         return new String(out);
     }
 
