@@ -20,6 +20,14 @@ public interface DatabaseRoles {
      */
     RoleRemoval remove(String roleName);
 
+    /**
+     * {@link #remove} for many roles in a few statements, for the sweep. Returns the outcome of each
+     * role it dropped or found absent. A role that needs individual treatment (it is not the
+     * broker's, or owns objects or privileges) is left out of the result and untouched, for
+     * {@link #remove} to handle with its own errors.
+     */
+    java.util.Map<String, RoleRemoval> removeAll(java.util.List<String> roleNames);
+
     /** Every temporary login that exists now: members of the marker role (the bot excluded). */
     java.util.List<ManagedRole> managedRoles();
 

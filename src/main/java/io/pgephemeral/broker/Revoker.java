@@ -8,7 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Ends one credential, for deescalate and the sweep alike: its sessions and role first (so the
@@ -53,6 +57,86 @@ public class Revoker {
         record(credential, recorded, by, why + ": " + outcome(role, secret));
         return new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
                 role.sessionsTerminated(), secret);
+    }
+
+    /** How ending one credential of a group went: what was removed, or why it could not be. */
+    public record Ended(LedgerEntry credential, @Nullable Deescalated.Removed removed,
+                        @Nullable RuntimeException failure) {
+    }
+
+    /**
+     * {@link #end} for a group of credentials, as the sweep needs it: their roles go in a few
+     * statements ({@link DatabaseRoles#removeAll}), then each secret, then one ledger transaction
+     * records all the closes. The order per credential is the same as {@link #end}'s. Whatever the
+     * group path leaves out (a credential still being issued, a role that needs individual care)
+     * goes through {@link #end} one by one.
+     */
+    public List<Ended> endAll(List<LedgerEntry> credentials, String event, String actor,
+                             Function<LedgerEntry, String> why) {
+        List<Ended> out = new ArrayList<>();
+        List<LedgerEntry> grouped = new ArrayList<>();
+        for (LedgerEntry credential : credentials) {
+            if (LedgerEntry.REQUESTED.equals(credential.event())) {
+                out.add(endOne(credential, event, actor, why));
+            } else {
+                grouped.add(credential);
+            }
+        }
+        Map<String, RoleRemoval> removed;
+        try {
+            removed = roles.removeAll(grouped.stream().map(LedgerEntry::roleName).distinct().toList());
+        } catch (RuntimeException e) {
+            grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
+            return out;
+        }
+        List<LedgerEntry> closes = new ArrayList<>();
+        List<Deescalated.Removed> done = new ArrayList<>();
+        for (LedgerEntry credential : grouped) {
+            RoleRemoval role = removed.get(credential.roleName());
+            if (role == null) {
+                out.add(endOne(credential, event, actor, why));
+                continue;
+            }
+            try {
+                SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
+                        : store.remove(credential.secretId(), credential.roleName());
+                closes.add(credential.next(event, clock.instant(), actor,
+                        why.apply(credential) + ": " + outcome(role, secret)));
+                done.add(new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
+                        role.sessionsTerminated(), secret));
+            } catch (RuntimeException e) {
+                out.add(new Ended(credential, null, e));
+            }
+        }
+        if (closes.isEmpty()) {
+            return out;
+        }
+        try {
+            List<java.util.Optional<LedgerEntry>> recorded = ledger.appendAllIfOpen(closes);
+            for (int i = 0; i < closes.size(); i++) {
+                LedgerEntry close = closes.get(i);
+                if (recorded.get(i).isPresent()) {
+                    LOG.info("{} credential={} run={} role={}: {}", event, close.credentialId(), close.runId(),
+                            close.roleName(), close.detail());
+                } else {
+                    LOG.info("credential={} was closed concurrently; {}", close.credentialId(), close.detail());
+                }
+                out.add(new Ended(closes.get(i), done.get(i), null));
+            }
+        } catch (RuntimeException e) {
+            // Roles and secrets are gone; the next sweep finds the credentials open with no role
+            // and records them then.
+            closes.forEach(close -> out.add(new Ended(close, null, e)));
+        }
+        return out;
+    }
+
+    private Ended endOne(LedgerEntry credential, String event, String actor, Function<LedgerEntry, String> why) {
+        try {
+            return new Ended(credential, end(credential, event, actor, why.apply(credential)), null);
+        } catch (RuntimeException e) {
+            return new Ended(credential, null, e);
+        }
     }
 
     /**

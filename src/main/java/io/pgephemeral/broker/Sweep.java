@@ -39,6 +39,8 @@ public class Sweep {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sweep.class);
     static final String UNKNOWN = "unknown";
+    /** Expired credentials ended together: one role statement, one ledger transaction per group. */
+    private static final int GROUP = 100;
 
     private final DatabaseRoles roles;
     private final CredentialStore store;
@@ -99,12 +101,7 @@ public class Sweep {
             Map<String, LedgerEntry> openByRole = new HashMap<>();
             open.forEach(e -> openByRole.put(e.roleName(), e));
 
-            for (LedgerEntry e : open) {
-                if (!e.validUntil().isAfter(now)) {
-                    act(e, () -> revoker.end(e, LedgerEntry.EXPIRED, Escalation.BROKER, "expired at " + e.validUntil()),
-                            () -> expired++);
-                }
-            }
+            endExpired(open.stream().filter(e -> !e.validUntil().isAfter(now)).toList());
             Instant stale = now.minus(settings.inProgressTimeout());
             for (LedgerEntry e : open) {
                 if (LedgerEntry.REQUESTED.equals(e.event()) && e.recordedAt().isBefore(stale)) {
@@ -176,6 +173,34 @@ public class Sweep {
                     "finished the clean-up of a failed escalation: secret "
                             + secret.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')));
             return secret;
+        }
+
+        /**
+         * Ends expired credentials in groups (the bulk of a sweep after an outage or a busy day),
+         * within the budget; each counts or fails on its own.
+         */
+        private void endExpired(List<LedgerEntry> due) {
+            List<LedgerEntry> fresh = due.stream().filter(e -> handled.add(e.credentialId())).toList();
+            for (int from = 0; from < fresh.size(); ) {
+                if (budget <= 0 || !clock.instant().isBefore(deadline)) {
+                    more = true;
+                    return;
+                }
+                List<LedgerEntry> group = fresh.subList(from, Math.min(fresh.size(), from + Math.min(GROUP, budget)));
+                from += group.size();
+                budget -= group.size();
+                for (Revoker.Ended ended : revoker.endAll(group, LedgerEntry.EXPIRED, Escalation.BROKER,
+                        e -> "expired at " + e.validUntil())) {
+                    if (ended.failure() == null) {
+                        expired++;
+                    } else {
+                        String reason = Escalation.message(ended.failure());
+                        failures.add("credential " + ended.credential().roleName() + ": " + reason);
+                        LOG.warn("sweep could not handle credential={} role={}: {}", ended.credential().credentialId(),
+                                ended.credential().roleName(), reason);
+                    }
+                }
+            }
         }
 
         /** Runs one action within the budget, counting it on success and noting a failure. */

@@ -47,6 +47,26 @@ public class Ledger {
         return append(entry, true);
     }
 
+    /**
+     * {@link #appendIfOpen} for a group, in one transaction: the sweep's closing events. One element
+     * per entry, empty where the credential had been closed already.
+     */
+    public List<Optional<LedgerEntry>> appendAllIfOpen(List<LedgerEntry> entries) {
+        try {
+            List<Optional<LedgerEntry>> out = new java.util.ArrayList<>();
+            for (LedgerEntry recorded : chain.appendAllIfOpen(entries)) {
+                if (recorded != null) {
+                    LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
+                            recorded.credentialId(), recorded.runId(), recorded.hash());
+                }
+                out.add(Optional.ofNullable(recorded));
+            }
+            return out;
+        } catch (SQLException | RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
     private Optional<LedgerEntry> append(LedgerEntry entry, boolean onlyIfOpen) {
         try {
             LedgerEntry recorded = onlyIfOpen ? chain.appendIfOpen(entry) : chain.append(entry);

@@ -9,6 +9,11 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Appends to the hash chain. One transaction takes the ledger's advisory lock, reads the newest
@@ -41,12 +46,12 @@ public final class LedgerChain {
         this.prelude = "SET LOCAL lock_timeout = '10s';"
                 + " SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + events + "::regclass::oid::int4);"
                 + " SELECT hash FROM " + table.events() + " ORDER BY seq DESC LIMIT 1;"
-                + " SELECT nextval(pg_get_serial_sequence(" + events + ", 'seq'))";
+                + " SELECT nextval(pg_get_serial_sequence(" + events + ", 'seq')) FROM generate_series(1, ";
     }
 
     /** Records {@code entry} at the end of the chain and returns it with its seq and hashes. */
     public LedgerEntry append(LedgerEntry entry) throws SQLException {
-        return append(entry, false);
+        return append(List.of(entry), false).get(0);
     }
 
     /**
@@ -55,43 +60,67 @@ public final class LedgerChain {
      * close can slip in between. Returns null when the credential was closed.
      */
     public LedgerEntry appendIfOpen(LedgerEntry entry) throws SQLException {
-        return append(entry, true);
+        return append(List.of(entry), true).get(0);
     }
 
-    private LedgerEntry append(LedgerEntry entry, boolean onlyIfOpen) throws SQLException {
-        LedgerEntry storable = new LedgerEntry(null, entry.credentialId(), entry.runId(), entry.attempt(),
-                entry.event(), ChainHash.storable(entry.recordedAt()), entry.requester(), entry.approver(),
-                entry.reason(), entry.target(), entry.roleName(), entry.secretId(),
-                ChainHash.storable(entry.validUntil()), entry.actor(), entry.detail());
+    /**
+     * {@link #appendIfOpen} for many entries in one transaction (the sweep closes credentials by
+     * the hundred): one element per entry, null where the credential was already closed.
+     */
+    public List<LedgerEntry> appendAllIfOpen(List<LedgerEntry> entries) throws SQLException {
+        return entries.isEmpty() ? List.of() : append(entries, true);
+    }
+
+    private List<LedgerEntry> append(List<LedgerEntry> entries, boolean onlyIfOpen) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
                 String prevHash;
-                long seq;
+                List<Long> seqs = new ArrayList<>();
+                Set<UUID> closed = new HashSet<>();
                 try (Statement s = c.createStatement()) {
-                    s.execute(onlyIfOpen ? prelude + "; " + closedCheck(entry.credentialId()) : prelude);
+                    s.execute(prelude + entries.size() + ")"
+                            + (onlyIfOpen ? "; " + closedCheck(entries) : ""));
                     s.getMoreResults(); // the lock
                     ResultSet head = next(s);
                     prevHash = head.next() ? head.getString(1) : null;
-                    ResultSet number = next(s);
-                    number.next();
-                    seq = number.getLong(1);
+                    // The genesis value for an empty ledger or one begun before the chain.
+                    prevHash = prevHash == null ? ChainHash.GENESIS : prevHash;
+                    ResultSet numbers = next(s);
+                    while (numbers.next()) {
+                        seqs.add(numbers.getLong(1));
+                    }
                     if (onlyIfOpen) {
-                        ResultSet closed = next(s);
-                        closed.next();
-                        if (closed.getBoolean(1)) {
-                            c.rollback();
-                            return null;
+                        ResultSet ids = next(s);
+                        while (ids.next()) {
+                            closed.add((UUID) ids.getObject(1));
                         }
                     }
                 }
-                prevHash = prevHash == null ? ChainHash.GENESIS : prevHash;
-                LedgerEntry numbered = storable.chained(seq, prevHash, null);
-                LedgerEntry chained = storable.chained(seq, prevHash, ChainHash.of(numbered, prevHash));
-                insert(c, chained);
+                seqs.sort(null);
+                List<LedgerEntry> out = new ArrayList<>();
+                List<LedgerEntry> rows = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    LedgerEntry entry = entries.get(i);
+                    if (closed.contains(entry.credentialId())) {
+                        out.add(null);
+                        continue;
+                    }
+                    LedgerEntry storable = storable(entry);
+                    LedgerEntry numbered = storable.chained(seqs.get(i), prevHash, null);
+                    LedgerEntry chained = storable.chained(seqs.get(i), prevHash, ChainHash.of(numbered, prevHash));
+                    out.add(chained);
+                    rows.add(chained);
+                    prevHash = chained.hash();
+                }
+                if (rows.isEmpty()) {
+                    c.rollback();
+                    return out;
+                }
+                insert(c, rows);
                 c.commit();
-                return chained;
+                return out;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -99,6 +128,14 @@ public final class LedgerChain {
                 c.setAutoCommit(autoCommit);
             }
         }
+    }
+
+    /** Times as the database stores them, so the hash computed here is the one verify recomputes. */
+    private static LedgerEntry storable(LedgerEntry entry) {
+        return new LedgerEntry(null, entry.credentialId(), entry.runId(), entry.attempt(),
+                entry.event(), ChainHash.storable(entry.recordedAt()), entry.requester(), entry.approver(),
+                entry.reason(), entry.target(), entry.roleName(), entry.secretId(),
+                ChainHash.storable(entry.validUntil()), entry.actor(), entry.detail());
     }
 
     /** The next result of a multi-statement batch, which must be a row set. */
@@ -109,10 +146,14 @@ public final class LedgerChain {
         return s.getResultSet();
     }
 
-    /** Whether the credential has a closing event. A UUID's text is hex digits and dashes: safe to inline. */
-    private String closedCheck(java.util.UUID credentialId) {
-        return "SELECT EXISTS (SELECT 1 FROM " + table.events() + " WHERE credential_id = '" + credentialId
-                + "'::uuid AND event IN ('revoked', 'disabled', 'expired', 'failed'))";
+    /** Which of the credentials have a closing event. A UUID's text is hex digits and dashes: safe to inline. */
+    private String closedCheck(List<LedgerEntry> entries) {
+        StringBuilder ids = new StringBuilder();
+        for (LedgerEntry e : entries) {
+            ids.append(ids.length() == 0 ? "'" : ", '").append(e.credentialId()).append("'::uuid");
+        }
+        return "SELECT DISTINCT credential_id FROM " + table.events() + " WHERE credential_id IN (" + ids
+                + ") AND event IN ('revoked', 'disabled', 'expired', 'failed')";
     }
 
     /** A quoted SQL string literal of a name we built ourselves (schema names are identifiers). */
@@ -120,31 +161,44 @@ public final class LedgerChain {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    private void insert(Connection c, LedgerEntry e) throws SQLException {
+    private void insert(Connection c, List<LedgerEntry> rows) throws SQLException {
         try (PreparedStatement p = c.prepareStatement("INSERT INTO " + table.events()
                 + " (seq, credential_id, run_id, attempt, event, recorded_at, requester, approver, reason, target,"
                 + " role_name, secret_id, valid_until, actor, detail, prev_hash, hash)"
                 + " OVERRIDING SYSTEM VALUE VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            int i = 1;
-            p.setLong(i++, e.seq());
-            p.setObject(i++, e.credentialId());
-            p.setString(i++, e.runId());
-            p.setInt(i++, e.attempt());
-            p.setString(i++, e.event());
-            p.setObject(i++, utc(e.recordedAt()));
-            p.setString(i++, e.requester());
-            p.setString(i++, e.approver());
-            p.setString(i++, e.reason());
-            p.setString(i++, e.target());
-            p.setString(i++, e.roleName());
-            p.setString(i++, e.secretId());
-            p.setObject(i++, utc(e.validUntil()));
-            p.setString(i++, e.actor());
-            p.setString(i++, e.detail());
-            p.setString(i++, e.prevHash());
-            p.setString(i, e.hash());
-            p.executeUpdate();
+            if (rows.size() == 1) {
+                // A single row keeps the server's error (and its constraint name) as the cause.
+                bind(p, rows.get(0));
+                p.executeUpdate();
+                return;
+            }
+            for (LedgerEntry e : rows) {
+                bind(p, e);
+                p.addBatch();
+            }
+            p.executeBatch(); // one pipelined round trip for the whole group
         }
+    }
+
+    private static void bind(PreparedStatement p, LedgerEntry e) throws SQLException {
+        int i = 1;
+        p.setLong(i++, e.seq());
+        p.setObject(i++, e.credentialId());
+        p.setString(i++, e.runId());
+        p.setInt(i++, e.attempt());
+        p.setString(i++, e.event());
+        p.setObject(i++, utc(e.recordedAt()));
+        p.setString(i++, e.requester());
+        p.setString(i++, e.approver());
+        p.setString(i++, e.reason());
+        p.setString(i++, e.target());
+        p.setString(i++, e.roleName());
+        p.setString(i++, e.secretId());
+        p.setObject(i++, utc(e.validUntil()));
+        p.setString(i++, e.actor());
+        p.setString(i++, e.detail());
+        p.setString(i++, e.prevHash());
+        p.setString(i, e.hash());
     }
 
     private static OffsetDateTime utc(Instant at) {

@@ -11,6 +11,7 @@ import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,8 +19,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -41,6 +45,8 @@ public final class PostgresRoles implements DatabaseRoles {
     private static final int MAX_ATTEMPTS = 5;
     /** How long deescalate waits for terminated sessions to exit. */
     private static final long TERMINATE_WAIT_MS = 5_000;
+    /** Roles per statement on the sweep's path: large enough to amortise, small enough to keep statements short. */
+    private static final int GROUP = 200;
 
     /**
      * Whether role {@code r} is a temporary login of this broker: a member of the marker role (the
@@ -104,13 +110,12 @@ public final class PostgresRoles implements DatabaseRoles {
             if (DUPLICATE_OBJECT.equals(e.getSQLState())) {
                 throw new RoleNameTaken(login.roleName());
             }
-            if (UNDEFINED_OBJECT.equals(e.getSQLState())) {
-                // The batch failed before its check could be read: say which target is the problem.
-                try (Connection c = database.connect()) {
-                    checkGrantable(c, login.target().roles());
-                } catch (SQLException ignored) {
-                    // report the original error below
-                }
+            // The batch failed before its check could be read (a missing or forbidden target fails
+            // its GRANT): if the check explains it, that is the clearer message.
+            try (Connection c = database.connect()) {
+                checkGrantable(c, login.target().roles());
+            } catch (SQLException ignored) {
+                // report the original error below
             }
             throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e), e);
         }
@@ -151,6 +156,70 @@ public final class PostgresRoles implements DatabaseRoles {
                 return new RoleRemoval(Outcome.ABSENT, 0, null);
             }
             throw new BrokerException("could not remove role " + roleName + " in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    /**
+     * The sweep's path: one look-up of all the roles, one transaction that stops their logins, one
+     * statement that ends their sessions, one {@code DROP ROLE a, b, ...}. Roles with entries in
+     * {@code pg_shdepend} (they own objects or hold privileges somewhere in the cluster) are left to
+     * {@link #remove}, which reassigns or disables them; so is every role of a group whose drop
+     * still fails.
+     */
+    @Override
+    public Map<String, RoleRemoval> removeAll(List<String> roleNames) {
+        Map<String, RoleRemoval> out = new LinkedHashMap<>();
+        for (int from = 0; from < roleNames.size(); from += GROUP) {
+            out.putAll(removeGroup(roleNames.subList(from, Math.min(roleNames.size(), from + GROUP))));
+        }
+        return out;
+    }
+
+    private Map<String, RoleRemoval> removeGroup(List<String> names) {
+        Map<String, RoleRemoval> out = new LinkedHashMap<>();
+        try (Connection c = database.connect()) {
+            Map<String, Long> droppable = new LinkedHashMap<>();
+            Set<String> existing = new HashSet<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT r.rolname, r.oid, " + MANAGED
+                    + ", EXISTS (SELECT 1 FROM pg_shdepend d WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass"
+                    + " AND d.refobjid = r.oid) FROM pg_roles r WHERE r.rolname = ANY (?)")) {
+                p.setString(1, settings.markerRole());
+                p.setBoolean(2, version(c) >= 16);
+                p.setArray(3, c.createArrayOf("text", names.toArray()));
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        existing.add(r.getString(1));
+                        if (r.getBoolean(3) && !r.getBoolean(4)) {
+                            droppable.put(r.getString(1), r.getLong(2));
+                        }
+                    }
+                }
+            }
+            for (String name : names) {
+                if (!existing.contains(name)) {
+                    out.put(name, new RoleRemoval(Outcome.ABSENT, 0, null));
+                }
+            }
+            if (droppable.isEmpty()) {
+                return out;
+            }
+            String quoted = String.join(", ", droppable.keySet().stream().map(Sql::ident).toList());
+            inTransaction(c, s -> s.execute(String.join("; ", droppable.keySet().stream()
+                    .map(name -> "ALTER ROLE " + Sql.ident(name) + " NOLOGIN").toList())));
+            Map<Long, Integer> terminated = terminateSessions(c, droppable.values());
+            try {
+                inTransaction(c, s -> s.execute("DROP ROLE " + quoted));
+            } catch (SQLException e) {
+                // Something changed since the look-up (a grant, an object): each goes the careful way.
+                LOG.info("dropping {} roles together failed ({}); removing them one by one", droppable.size(),
+                        oneLine(e));
+                return out;
+            }
+            droppable.forEach((name, oid) ->
+                    out.put(name, new RoleRemoval(Outcome.DROPPED, terminated.getOrDefault(oid, 0), null)));
+            return out;
+        } catch (SQLException e) {
+            throw new BrokerException("could not remove temporary roles in PostgreSQL: " + oneLine(e), e);
         }
     }
 
@@ -249,28 +318,35 @@ public final class PostgresRoles implements DatabaseRoles {
      * that switched to the target role with SET ROLE.
      */
     private int terminateSessions(Connection c, long oid) throws SQLException {
-        int terminated = 0;
+        return terminateSessions(c, List.of(oid)).getOrDefault(oid, 0);
+    }
+
+    /** Ends the backends of all the roles in one statement; the count per role oid. */
+    private Map<Long, Integer> terminateSessions(Connection c, java.util.Collection<Long> oids) throws SQLException {
+        Map<Long, Integer> terminated = new HashMap<>();
+        Array roles = c.createArrayOf("oid", oids.toArray());
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-                        + " WHERE usesysid = ? AND pid <> pg_backend_pid()")) {
-            p.setLong(1, oid);
+                "SELECT usesysid, count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        + " WHERE usesysid = ANY (?) AND pid <> pg_backend_pid() GROUP BY usesysid")) {
+            p.setArray(1, roles);
             try (ResultSet r = p.executeQuery()) {
-                r.next();
-                terminated = r.getInt(1);
+                while (r.next()) {
+                    terminated.put(r.getLong(1), r.getInt(2));
+                }
             }
         }
-        if (terminated > 0) {
-            awaitSessionsGone(c, oid);
+        if (!terminated.isEmpty()) {
+            awaitSessionsGone(c, roles);
         }
         return terminated;
     }
 
     /** pg_terminate_backend only signals; wait until the backends have really exited. */
-    private void awaitSessionsGone(Connection c, long oid) throws SQLException {
+    private void awaitSessionsGone(Connection c, Array oids) throws SQLException {
         long deadline = System.nanoTime() + TERMINATE_WAIT_MS * 1_000_000;
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT count(*) FROM pg_stat_activity WHERE usesysid = ? AND pid <> pg_backend_pid()")) {
-            p.setLong(1, oid);
+                "SELECT count(*) FROM pg_stat_activity WHERE usesysid = ANY (?) AND pid <> pg_backend_pid()")) {
+            p.setArray(1, oids);
             while (true) {
                 try (ResultSet r = p.executeQuery()) {
                     r.next();

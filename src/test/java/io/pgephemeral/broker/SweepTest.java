@@ -216,6 +216,64 @@ class SweepTest {
     }
 
     /**
+     * The sweep ends expired credentials in groups of a hundred (one look-up, one statement that
+     * ends all their sessions, one DROP ROLE, one ledger transaction). The odd ones in a group still
+     * get their own treatment: a login that owns a table is disabled, a session is ended, and a
+     * secret that already holds a newer credential is kept.
+     */
+    @Test
+    void manyExpiredCredentialsAreEndedTogetherAndTheOddOnesStillGetTheirOwnTreatment() throws Exception {
+        List<String> runs = new ArrayList<>();
+        List<SymResponse> issued = new ArrayList<>();
+        List<Connection> sessions = new ArrayList<>();
+        String owner = null;
+        String newerRun = Events.newRunId();
+        SymResponse newer;
+        try {
+            for (int i = 0; i < 130; i++) {
+                String run = Events.newRunId();
+                runs.add(run);
+                SymResponse up = broker.handle(Events.escalate(run, "group" + i + "@acme.example", "readonly", "2s"));
+                assertEquals(List.of(), up.errors());
+                issued.add(up);
+                if (i == 7 || i == 110) { // logged in at once: each login is valid for two seconds only
+                    sessions.add(env.login((String) up.body().get("role"), passwordOf((String) up.body().get("secret_id"))));
+                }
+                if (i == 7) {
+                    owner = (String) up.body().get("role");
+                    sessions.get(0).createStatement().execute("CREATE TABLE scratch.t_" + owner + " (x int)");
+                }
+            }
+            newer = broker.handle(Events.escalate(newerRun, "group120@acme.example", "readonly", "1h"));
+            waitUntil((String) issued.get(129).body().get("expires_at"));
+
+            SymResponse sweep = broker.sweep();
+            assertEquals(List.of(), sweep.errors());
+            assertEquals(130, count(sweep, "expired"));
+            for (Connection session : sessions) {
+                assertThrows(SQLException.class, () -> session.createStatement().executeQuery("SELECT 1"),
+                        "its session was ended");
+            }
+        } finally {
+            for (Connection session : sessions) {
+                session.close();
+            }
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            String role = (String) issued.get(i).body().get("role");
+            assertEquals(i == 7 ? "disabled" : "expired", Db.ledgerEvents(runs.get(i)).get(2), "run " + i);
+            assertEquals(i == 7, Db.roleExists(role), role);
+        }
+        assertNull(secrets.secret("pg-ephemeral/group0@acme.example/readonly"));
+        Map<?, ?> kept = env.json().readValue(secrets.secret("pg-ephemeral/group120@acme.example/readonly")
+                .currentValue(), Map.class);
+        assertEquals(newer.body().get("role"), kept.get("username"), "the newer credential's secret stays");
+        assertTrue(((String) Db.ledger(runs.get(120)).get(2).get("detail")).contains("secret kept for newer"));
+        broker.handle(Events.deescalate(newerRun, "group120@acme.example", "readonly"));
+        Db.execute("DROP TABLE scratch.t_" + owner + "; DROP ROLE \"" + owner + "\"");
+    }
+
+    /**
      * On 16+ the bot holds ADMIN OPTION only on roles it created, so a role someone else put in the
      * marker is not the broker's and is never touched. Before 16 the server cannot tell the two
      * apart (CREATEROLE administers every role), and the sweep removes it like any stray login.
