@@ -1,6 +1,8 @@
 package io.pgephemeral.function;
 
 import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.ApplicationContextBuilder;
+import io.micronaut.context.env.Environment;
 import io.micronaut.function.aws.MicronautRequestHandler;
 import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
@@ -25,6 +27,17 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
     /** Used by the CLI and tests: runs inside an existing application context. */
     public BrokerFunction(ApplicationContext context) {
         super(context);
+    }
+
+    /**
+     * Micronaut's Lambda builder marks every singleton for creation at start-up (and
+     * {@code eagerInitSingletons(false)} cannot undo that), though most of ours serve the CLI or
+     * other events. This builder keeps the Lambda environments and creates beans when first used,
+     * so a cold start builds only what its first event needs.
+     */
+    @Override
+    protected ApplicationContextBuilder newApplicationContextBuilder() {
+        return ApplicationContext.builder().environments(Environment.FUNCTION, "lambda");
     }
 
     @Override

@@ -24,6 +24,17 @@ public class SecretsFactory {
     @Singleton
     @Bean(preDestroy = "close")
     SecretsManagerClient secretsManagerClient() {
+        return build();
+    }
+
+    /** The store's own client, started in the background (see {@link PendingClient}). */
+    @Singleton
+    @Bean(preDestroy = "close")
+    PendingClient pendingSecretsManagerClient() {
+        return new PendingClient(SecretsFactory::build);
+    }
+
+    private static SecretsManagerClient build() {
         return SecretsManagerClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .build();
@@ -36,7 +47,7 @@ public class SecretsFactory {
 
     @Singleton
     @Requires(property = "broker.secret-store", value = "aws", defaultValue = "aws")
-    CredentialStore secretsManagerStore(SecretsManagerClient client, SecretNames names, BrokerConfig config, JsonMapper json) {
+    CredentialStore secretsManagerStore(PendingClient client, SecretNames names, BrokerConfig config, JsonMapper json) {
         return new SecretsManagerStore(client, names, blankToNull(config.secretKmsKeyId()), json);
     }
 

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Issued credentials in AWS Secrets Manager, one secret per requester and target, tagged so that
@@ -32,12 +33,12 @@ public final class SecretsManagerStore implements CredentialStore {
     private static final int RESERVED_NAME_RETRIES = 8;
     private static final long RESERVED_NAME_BACKOFF_MS = 250;
 
-    private final SecretsManagerClient client;
+    private final Supplier<SecretsManagerClient> client;
     private final SecretNames names;
     private final @Nullable String kmsKeyId;
     private final JsonMapper json;
 
-    public SecretsManagerStore(SecretsManagerClient client, SecretNames names, @Nullable String kmsKeyId, JsonMapper json) {
+    public SecretsManagerStore(Supplier<SecretsManagerClient> client, SecretNames names, @Nullable String kmsKeyId, JsonMapper json) {
         this.client = client;
         this.names = names;
         this.kmsKeyId = kmsKeyId;
@@ -59,7 +60,7 @@ public final class SecretsManagerStore implements CredentialStore {
         try {
             for (int attempt = 0; ; attempt++) {
                 try {
-                    String arn = client.createSecret(CreateSecretRequest.builder()
+                    String arn = client.get().createSecret(CreateSecretRequest.builder()
                             .name(name)
                             .description("pg-ephemeral credential of " + credential.requester() + " for "
                                     + credential.target() + ", valid until " + credential.expiresAt())
@@ -85,7 +86,7 @@ public final class SecretsManagerStore implements CredentialStore {
 
     /** The requester already has a secret for this target: give it the new credential. */
     private StoredSecret replace(String name, IssuedCredential credential, String value, String token, List<Tag> tags) {
-        DescribeSecretResponse existing = client.describeSecret(b -> b.secretId(name));
+        DescribeSecretResponse existing = client.get().describeSecret(b -> b.secretId(name));
         String owner = tag(existing, SecretTags.REQUESTER);
         if (!credential.requester().equals(owner)) {
             throw new BrokerException("secret " + name + " exists but is not tagged as "
@@ -93,8 +94,8 @@ public final class SecretsManagerStore implements CredentialStore {
         }
         // Tag first: a deescalate of the older credential that looks in between then keeps the
         // secret (it is tagged for the newer role) instead of deleting the newer password.
-        client.tagResource(b -> b.secretId(existing.arn()).tags(tags));
-        client.putSecretValue(b -> b.secretId(existing.arn()).secretString(value).clientRequestToken(token));
+        client.get().tagResource(b -> b.secretId(existing.arn()).tags(tags));
+        client.get().putSecretValue(b -> b.secretId(existing.arn()).secretString(value).clientRequestToken(token));
         return new StoredSecret(name, existing.arn());
     }
 
@@ -103,7 +104,7 @@ public final class SecretsManagerStore implements CredentialStore {
         try {
             DescribeSecretResponse existing;
             try {
-                existing = client.describeSecret(b -> b.secretId(secretName));
+                existing = client.get().describeSecret(b -> b.secretId(secretName));
             } catch (ResourceNotFoundException e) {
                 return SecretRemoval.ABSENT;
             }
@@ -115,7 +116,7 @@ public final class SecretsManagerStore implements CredentialStore {
             }
             // No recovery window: no version that held the password stays retrievable, and the name
             // is free for the requester's next escalation at once.
-            client.deleteSecret(b -> b.secretId(existing.arn()).forceDeleteWithoutRecovery(true));
+            client.get().deleteSecret(b -> b.secretId(existing.arn()).forceDeleteWithoutRecovery(true));
             return SecretRemoval.DELETED;
         } catch (ResourceNotFoundException e) {
             return SecretRemoval.ABSENT;
@@ -126,7 +127,7 @@ public final class SecretsManagerStore implements CredentialStore {
 
     private boolean scheduledForDeletion(String name) {
         try {
-            return client.describeSecret(b -> b.secretId(name)).deletedDate() != null;
+            return client.get().describeSecret(b -> b.secretId(name)).deletedDate() != null;
         } catch (ResourceNotFoundException e) {
             return true; // gone between our calls: the name is being released, try again
         }
