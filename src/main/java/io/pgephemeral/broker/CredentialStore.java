@@ -22,4 +22,11 @@ public interface CredentialStore {
      * {@code roleName}; a newer credential of the same requester and target is left in place.
      */
     SecretRemoval remove(String secretName, String roleName);
+
+    /**
+     * Sets up whatever the first call needs (an SDK client), so that a SnapStart snapshot holds
+     * it ready. Touches no secret.
+     */
+    default void prepare() {
+    }
 }

@@ -23,7 +23,7 @@ public final class PasswordGenerator {
     static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final int UNBIASED_LIMIT = 256 - 256 % ALPHABET.length();
 
-    private final SecureRandom drbg;
+    private final org.bouncycastle.crypto.prng.SP800SecureRandom drbg;
 
     @Inject
     public PasswordGenerator() {
@@ -61,6 +61,18 @@ public final class PasswordGenerator {
         }
         java.util.Arrays.fill(pool, (byte) 0);
         return new String(out);
+    }
+
+    /**
+     * Mixes fresh entropy from the operating system into the generator now. Called when Lambda
+     * restores the process from a SnapStart snapshot: every environment restored from one snapshot
+     * starts with the same generator state, and this is the point where they must part ways (the
+     * per-draw prediction resistance would part them too; this does not rely on it).
+     */
+    public void reseed() {
+        synchronized (drbg) {
+            drbg.reseed((byte[]) null);
+        }
     }
 
     /** Random bytes from the same generator, for salts and name suffixes. */

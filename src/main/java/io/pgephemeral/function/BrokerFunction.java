@@ -19,9 +19,17 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
     @Inject
     InvocationHandler events;
 
-    /** Used by the Lambda runtime: builds and starts the application context. */
+    /** Kept here: the CRaC context holds its resources weakly. */
+    private SnapStartHooks snapStart;
+
+    /**
+     * Used by the Lambda runtime: builds and starts the application context, and registers the
+     * SnapStart hooks (a no-op where the JVM takes no snapshots).
+     */
     public BrokerFunction() {
         super();
+        snapStart = new SnapStartHooks(applicationContext);
+        org.crac.Core.getGlobalContext().register(snapStart);
     }
 
     /** Used by the CLI and tests: runs inside an existing application context. */

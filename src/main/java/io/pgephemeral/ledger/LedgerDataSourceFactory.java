@@ -20,6 +20,11 @@ public class LedgerDataSourceFactory {
 
     /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
     public record LedgerPool(HikariDataSource pool) implements AutoCloseable {
+        /** See {@link io.pgephemeral.postgres.Pools#closeIdle}. */
+        public boolean closeIdleConnections() {
+            return io.pgephemeral.postgres.Pools.closeIdle(pool);
+        }
+
         @Override
         public void close() {
             pool.close();

@@ -39,6 +39,16 @@ public final class TargetDatabase implements AutoCloseable {
         return pool.getConnection();
     }
 
+    /** The pool's counters (open, idle, waiting connections). */
+    public com.zaxxer.hikari.HikariPoolMXBean poolStatus() {
+        return pool.getHikariPoolMXBean();
+    }
+
+    /** See {@link Pools#closeIdle}. */
+    public boolean closeIdleConnections() {
+        return Pools.closeIdle(pool);
+    }
+
     @Override
     public void close() {
         pool.close();

@@ -46,6 +46,11 @@ public final class SecretsManagerStore implements CredentialStore {
     }
 
     @Override
+    public void prepare() {
+        client.get();
+    }
+
+    @Override
     public String nameFor(String requester, String target) {
         return names.of(requester, target);
     }

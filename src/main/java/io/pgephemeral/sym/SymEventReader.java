@@ -31,6 +31,17 @@ public final class SymEventReader {
 
     private final ChronoUnit durationUnit;
 
+    /**
+     * A well-formed escalate event naming nobody real, for warming the reader and the JSON code up
+     * before a SnapStart snapshot. Never handled as a request.
+     */
+    public static final String PRIMING_EVENT = """
+            {"event": {"type": "escalate"},
+             "run": {"srn": "snapstart:run:priming:1.0.0:00000000-0000-0000-0000-000000000000",
+                     "actors": {"request": {"username": "priming@snapstart.invalid"},
+                                "approve": {"username": "priming@snapstart.invalid"}}},
+             "fields": {"target": {"name": "priming"}, "duration": 60, "reason": "SnapStart priming"}}""";
+
     public SymEventReader(BrokerConfig config) {
         this.durationUnit = Durations.unit(config.durationUnit());
     }

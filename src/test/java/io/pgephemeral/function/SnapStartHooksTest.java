@@ -1,0 +1,129 @@
+package io.pgephemeral.function;
+
+import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.ledger.LedgerDataSourceFactory.LedgerPool;
+import io.pgephemeral.postgres.TargetDatabase;
+import io.pgephemeral.sym.SymResponse;
+import io.pgephemeral.testing.Broker;
+import io.pgephemeral.testing.Db;
+import io.pgephemeral.testing.Events;
+import io.pgephemeral.testing.FakeSecretsManager;
+import io.pgephemeral.testing.TestEnvironment;
+import org.junit.jupiter.api.Test;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The SnapStart hooks, called as Lambda calls them around a snapshot (a checkpoint cannot be
+ * taken inside a test JVM, so the test plays the runtime's part).
+ */
+class SnapStartHooksTest {
+
+    private static final TestEnvironment env = TestEnvironment.get();
+    private static final FakeSecretsManager secrets = env.secretsManager();
+
+    /**
+     * Priming runs the read paths against the real database, writes nothing, and leaves no
+     * connection open in either pool; after the restore the handler reconnects and issues as usual.
+     */
+    @Test
+    void primingWritesNothingAndNoConnectionSurvivesIntoTheSnapshot() {
+        try (Broker broker = new Broker()) {
+            // A warm handler, as at the end of Lambda's init phase with connections in its pools.
+            String earlier = Events.newRunId();
+            broker.handle(Events.escalate(earlier, "before.snapshot@acme.example", "readonly", "1h"));
+            broker.handle(Events.deescalate(earlier, "before.snapshot@acme.example", "readonly"));
+            assertTrue(pool(broker).getTotalConnections() + ledgerPool(broker).getTotalConnections() > 0);
+
+            long ledgerRows = Db.ledgerSize();
+            List<String> roles = Db.managedRoles();
+            int liveSecrets = secrets.liveSecrets().size();
+            int writes = secrets.calls("CreateSecret") + secrets.calls("PutSecretValue") + secrets.calls("DeleteSecret");
+
+            SnapStartHooks hooks = new SnapStartHooks(broker.context());
+            hooks.beforeCheckpoint(null);
+
+            assertEquals(ledgerRows, Db.ledgerSize(), "no ledger row");
+            assertEquals(roles, Db.managedRoles(), "no role");
+            assertEquals(liveSecrets, secrets.liveSecrets().size(), "no secret");
+            assertEquals(writes, secrets.calls("CreateSecret") + secrets.calls("PutSecretValue")
+                    + secrets.calls("DeleteSecret"), "no Secrets Manager write");
+            assertEquals(0, pool(broker).getTotalConnections(), "target pool empty");
+            assertEquals(0, ledgerPool(broker).getTotalConnections(), "ledger pool empty");
+
+            hooks.afterRestore(null);
+            String run = Events.newRunId();
+            SymResponse up = broker.handle(Events.escalate(run, "after.restore@acme.example", "readonly", "1h"));
+            assertEquals(List.of(), up.errors());
+            assertEquals(List.of(), broker.handle(Events.deescalate(run, "after.restore@acme.example", "readonly"))
+                    .errors());
+        }
+    }
+
+    /**
+     * Two environments restored from one snapshot hold the same generator state, and until the
+     * restore their entropy is the same too (that is what a snapshot is): they produce the same
+     * password. The restore hook draws fresh entropy, which differs per environment as the
+     * operating system's does, and from then on their passwords differ.
+     */
+    @Test
+    void eachRestoredEnvironmentReseedsItsPasswordGenerator() {
+        SnapshotEntropy entropyA = new SnapshotEntropy();
+        SnapshotEntropy entropyB = new SnapshotEntropy();
+        PasswordGenerator a = new PasswordGenerator(entropyA);
+        PasswordGenerator b = new PasswordGenerator(entropyB);
+        assertEquals(a.generate(32), b.generate(32), "before the restore the two are one snapshot");
+
+        entropyA.restoredAs(1);
+        entropyB.restoredAs(2);
+        try (Broker restoredA = new Broker(Map.of(), a); Broker restoredB = new Broker(Map.of(), b)) {
+            long drawnBefore = entropyA.bytesDrawn;
+            new SnapStartHooks(restoredA.context()).afterRestore(null);
+            new SnapStartHooks(restoredB.context()).afterRestore(null);
+            assertTrue(entropyA.bytesDrawn > drawnBefore, "the restore hook drew fresh entropy");
+        }
+        assertNotEquals(a.generate(32), b.generate(32));
+    }
+
+    /** The same bytes for every copy until {@link #restoredAs}, then a stream of that copy's own. */
+    private static final class SnapshotEntropy extends SecureRandom {
+        private Random stream = new Random(20261123L);
+        private long bytesDrawn;
+
+        void restoredAs(long environment) {
+            stream = new Random(environment);
+        }
+
+        @Override
+        public synchronized byte[] generateSeed(int n) {
+            byte[] out = new byte[n];
+            nextBytes(out);
+            return out;
+        }
+
+        @Override
+        public synchronized void nextBytes(byte[] bytes) {
+            stream.nextBytes(bytes);
+            bytesDrawn += bytes.length;
+        }
+    }
+
+    private static com.zaxxer.hikari.HikariPoolMXBean pool(Broker broker) {
+        return poolOf(broker.context().getBean(TargetDatabase.class));
+    }
+
+    private static com.zaxxer.hikari.HikariPoolMXBean ledgerPool(Broker broker) {
+        return broker.context().getBean(LedgerPool.class).pool().getHikariPoolMXBean();
+    }
+
+    private static com.zaxxer.hikari.HikariPoolMXBean poolOf(TargetDatabase database) {
+        return database.poolStatus();
+    }
+}
