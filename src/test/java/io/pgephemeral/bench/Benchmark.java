@@ -46,7 +46,7 @@ public final class Benchmark {
 
     private static final Map<String, Size> SIZES = Map.of(
             "tiny", new Size(10, 8, 1, new int[] {20}),
-            "small", new Size(200, 64, 5, new int[] {200}),
+            "small", new Size(200, 64, 5, new int[] {1000}),
             "large", new Size(1000, 320, 7, new int[] {1000, 10000}));
 
     /** name -> {value, unit}, in the order measured. */
@@ -80,11 +80,16 @@ public final class Benchmark {
 
     private void run(Size size) throws Exception {
         floor(size);
+        secretsManagerRoundTrip(size);
         warmLatency(size);
+        escalationSteps(size);
+        record("escalate_p50_target", 1.3 * figure("floor_p50") + figure("secrets_manager_p50"), "ms");
         for (int callers : new int[] {1, 4, 16}) {
             throughput(size, callers);
-            floorThroughput(size, callers);
+            floorThroughput(size, callers, true);
+            floorThroughput(size, callers, false);
         }
+        record("escalate_throughput_16_target", 0.8 * figure("floor_throughput_16"), "escalations/s");
         for (int n : size.sweeps()) {
             sweep(n);
         }
@@ -108,15 +113,28 @@ public final class Benchmark {
     }
 
     private long floorOnce(Connection c) throws Exception {
+        return floorOnce(c, true);
+    }
+
+    /**
+     * The issue's floor: lock, CREATE ROLE, GRANT, COMMIT. With {@code lockFirst} false the lock
+     * comes after CREATE ROLE, where the broker takes it, so the server's PBKDF2 runs outside it.
+     */
+    private long floorOnce(Connection c, boolean lockFirst) throws Exception {
         PasswordGenerator g = new PasswordGenerator();
         String verifier = ScramVerifier.of(g.generate(32), g.randomBytes(16), ScramVerifier.DEFAULT_ITERATIONS);
         String role = Sql.ident("floor_" + users.incrementAndGet() + "_" + System.nanoTime());
         long start = System.nanoTime();
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            s.execute("SELECT pg_advisory_xact_lock(7262931)");
+            if (lockFirst) {
+                s.execute("SELECT pg_advisory_xact_lock(7262931)");
+            }
             s.execute("CREATE ROLE " + role + " LOGIN PASSWORD " + Sql.literal(verifier) + " VALID UNTIL "
                     + Sql.timestamp(Instant.now().plusSeconds(3600)));
+            if (!lockFirst) {
+                s.execute("SELECT pg_advisory_xact_lock(7262931)");
+            }
             s.execute("GRANT readonly TO " + role);
             c.commit();
         }
@@ -129,7 +147,7 @@ public final class Benchmark {
         return elapsed;
     }
 
-    private void floorThroughput(Size size, int callers) throws Exception {
+    private void floorThroughput(Size size, int callers, boolean lockFirst) throws Exception {
         AtomicInteger left = new AtomicInteger(size.throughputOps());
         long start = System.nanoTime();
         List<Callable<Void>> tasks = new ArrayList<>();
@@ -137,7 +155,7 @@ public final class Benchmark {
             tasks.add(() -> {
                 try (Connection c = env.login(TestEnvironment.BOT, env.botPassword())) {
                     while (left.getAndDecrement() > 0) {
-                        floorOnce(c);
+                        floorOnce(c, lockFirst);
                     }
                 }
                 return null;
@@ -145,7 +163,31 @@ public final class Benchmark {
         }
         runAll(tasks);
         double seconds = (System.nanoTime() - start) / 1e9;
-        record("floor_throughput_" + callers, size.throughputOps() / seconds, "creates/s");
+        record((lockFirst ? "floor_throughput_" : "floor_lock_after_create_throughput_") + callers,
+                size.throughputOps() / seconds, "creates/s");
+    }
+
+    /** One CreateSecret through the SDK to the fake on loopback: the round trip an escalation adds. */
+    private void secretsManagerRoundTrip(Size size) {
+        Stats stats = new Stats();
+        try (Broker broker = new Broker()) {
+            io.pgephemeral.broker.CredentialStore store =
+                    broker.context().getBean(io.pgephemeral.broker.CredentialStore.class);
+            for (int i = 0; i < size.latencyRuns(); i++) {
+                String requester = "roundtrip" + users.incrementAndGet() + "@acme.example";
+                io.pgephemeral.broker.IssuedCredential credential = new io.pgephemeral.broker.IssuedCredential(
+                        requester, "readonly", "roundtrip_" + i, new io.pgephemeral.crypto.Password("x".repeat(32)),
+                        new io.pgephemeral.broker.Endpoint("127.0.0.1", 5432, "postgres"), Instant.now().plusSeconds(60));
+                long start = System.nanoTime();
+                store.store(credential, java.util.UUID.randomUUID().toString());
+                long elapsed = System.nanoTime() - start;
+                store.remove(store.nameFor(requester, "readonly"), "roundtrip_" + i);
+                if (i >= Math.min(5, size.latencyRuns() / 10)) {
+                    stats.add(elapsed);
+                }
+            }
+        }
+        record("secrets_manager_p50", stats.percentileMs(50), "ms");
     }
 
     // ---- the broker, warm ----
@@ -176,6 +218,61 @@ public final class Benchmark {
         record("deescalate_p50", down.percentileMs(50), "ms");
         record("deescalate_p95", down.percentileMs(95), "ms");
         record("deescalate_p99", down.percentileMs(99), "ms");
+    }
+
+    /**
+     * The profile of a warm escalation: the same steps Escalation takes, through the same beans,
+     * each timed on its own, so the gap between the floor and an escalation can be read off.
+     */
+    private void escalationSteps(Size size) {
+        String[] steps = {"ledger_read", "password_and_verifier", "ledger_requested", "role_create",
+                "secret_store", "ledger_issued"};
+        Map<String, Stats> stats = new LinkedHashMap<>();
+        for (String step : steps) {
+            stats.put(step, new Stats());
+        }
+        try (Broker broker = new Broker()) {
+            var context = broker.context();
+            io.pgephemeral.ledger.Ledger ledger = context.getBean(io.pgephemeral.ledger.Ledger.class);
+            io.pgephemeral.broker.DatabaseRoles roles = context.getBean(io.pgephemeral.broker.DatabaseRoles.class);
+            io.pgephemeral.broker.CredentialStore store = context.getBean(io.pgephemeral.broker.CredentialStore.class);
+            PasswordGenerator passwords = context.getBean(PasswordGenerator.class);
+            io.pgephemeral.broker.Target target =
+                    context.getBean(io.pgephemeral.broker.TargetAllowList.class).require("readonly");
+            io.pgephemeral.broker.Endpoint endpoint = context.getBean(io.pgephemeral.broker.Endpoint.class);
+            for (int i = 0; i < size.latencyRuns(); i++) {
+                String run = Events.newRunId();
+                String requester = "steps" + users.incrementAndGet() + "@acme.example";
+                String role = "steps_" + i + "_" + System.nanoTime();
+                long[] t = new long[steps.length + 1];
+                t[0] = System.nanoTime();
+                ledger.latestAttemptOfRun(run);
+                t[1] = System.nanoTime();
+                io.pgephemeral.crypto.Password password = new io.pgephemeral.crypto.Password(passwords.generate(32));
+                String verifier = ScramVerifier.of(password.reveal(), passwords.randomBytes(16),
+                        ScramVerifier.DEFAULT_ITERATIONS);
+                t[2] = System.nanoTime();
+                Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+                io.pgephemeral.ledger.LedgerEntry requested = ledger.append(new io.pgephemeral.ledger.LedgerEntry(null,
+                        java.util.UUID.randomUUID(), run, 1, "requested", now, requester, "ops@acme.example", null,
+                        "readonly", role, store.nameFor(requester, "readonly"), now.plusSeconds(3600), null, null));
+                t[3] = System.nanoTime();
+                roles.create(new io.pgephemeral.broker.NewLogin(role, verifier, now.plusSeconds(3600), target, 2));
+                t[4] = System.nanoTime();
+                store.store(new io.pgephemeral.broker.IssuedCredential(requester, "readonly", role, password, endpoint,
+                        now.plusSeconds(3600)), java.util.UUID.randomUUID().toString());
+                t[5] = System.nanoTime();
+                ledger.appendIfOpen(requested.next("issued", Instant.now(), null, null));
+                t[6] = System.nanoTime();
+                if (i >= Math.min(5, size.latencyRuns() / 10)) {
+                    for (int s = 0; s < steps.length; s++) {
+                        stats.get(steps[s]).add(t[s + 1] - t[s]);
+                    }
+                }
+                broker.handle(Events.deescalate(run, requester, "readonly"));
+            }
+        }
+        stats.forEach((step, st) -> record("escalate_step_" + step + "_p50", st.percentileMs(50), "ms"));
     }
 
     /** Concurrent callers, each a handler of its own (one per Lambda instance). */
@@ -265,18 +362,57 @@ public final class Benchmark {
 
     // ---- cold start ----
 
-    /** A new JVM per run, timed from spawn to the first response line. */
+    /**
+     * A new JVM per run, timed from spawn to the first response line: first on the class path as
+     * built, then, when {@code target/pg-ephemeral.jar} exists ({@code mvn package}), from the jar
+     * with an AppCDS archive that one training run of the same escalation wrote.
+     */
     private void coldStart(Size size) throws Exception {
+        coldStarts("cold_start", size.coldStarts(), List.of(), System.getProperty("java.class.path"));
+        Path jar = Path.of("target", "pg-ephemeral.jar");
+        if (!Files.exists(jar)) {
+            System.out.println("no target/pg-ephemeral.jar: run `mvn package` first to measure the AppCDS start");
+            return;
+        }
+        Path launcher = launcherJar();
+        Path archive = Path.of("target", "bench", "pg-ephemeral.jsa");
+        Files.deleteIfExists(archive);
+        String classPath = jar.toAbsolutePath() + java.io.File.pathSeparator + launcher.toAbsolutePath();
+        coldStarts(null, 1, List.of("-XX:ArchiveClassesAtExit=" + archive), classPath);
+        if (Files.exists(archive)) {
+            coldStarts("cold_start_appcds", size.coldStarts(), List.of("-XX:SharedArchiveFile=" + archive), classPath);
+        }
+    }
+
+    /** The cold-start launcher alone in a jar: CDS archives classes from jars, not directories. */
+    private static Path launcherJar() throws Exception {
+        Path jar = Path.of("target", "bench", "coldstart.jar");
+        Files.createDirectories(jar.getParent());
+        String entry = ColdStart.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar));
+             java.io.InputStream in = ColdStart.class.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
+    }
+
+    /** {@code runs} cold starts; records their median and peak RSS under {@code name} unless null (training). */
+    private void coldStarts(String name, int runs, List<String> jvmFlags, String classPath) throws Exception {
         List<Double> times = new ArrayList<>();
         double rss = 0;
-        for (int i = 0; i < size.coldStarts(); i++) {
+        for (int i = 0; i < runs; i++) {
             String run = Events.newRunId();
             String requester = "cold" + users.incrementAndGet() + "@acme.example";
             Path event = Files.createTempFile("cold", ".json");
             Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), event.toString());
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"));
+            command.addAll(jvmFlags);
+            command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
+            ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> e = pb.environment();
             e.put("BROKER_DB_URL", env.jdbcUrl());
             e.put("BROKER_DB_USER", TestEnvironment.BOT);
@@ -304,14 +440,18 @@ public final class Benchmark {
                 }
             }
             p.waitFor(60, TimeUnit.SECONDS);
+            Files.deleteIfExists(event);
             try (Broker cleaner = new Broker()) {
                 cleaner.handle(Events.deescalate(run, requester, "readonly"));
             }
         }
+        if (name == null) {
+            return;
+        }
         times.sort(Double::compare);
-        record("cold_start_median", times.get(times.size() / 2), "ms");
-        record("cold_start_runs", times.size(), "runs");
-        record("cold_start_peak_rss", rss, "MiB");
+        record(name + "_median", times.get(times.size() / 2), "ms");
+        record(name + "_runs", times.size(), "runs");
+        record(name + "_peak_rss", rss, "MiB");
     }
 
     // ---- plumbing ----
@@ -333,6 +473,10 @@ public final class Benchmark {
         }
     }
 
+    private double figure(String name) {
+        return (Double) results.get(name)[0];
+    }
+
     private void record(String name, double value, String unit) {
         results.put(name, new Object[] {value, unit});
     }
@@ -348,14 +492,14 @@ public final class Benchmark {
 
     private void report(String size) throws Exception {
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "%-28s %12s  %s%n", "figure", "value", "unit"));
+        table.append(String.format(Locale.ROOT, "%-40s %12s  %s%n", "figure", "value", "unit"));
         StringBuilder json = new StringBuilder("{\n  \"size\": \"" + size + "\",\n  \"postgres\": "
                 + env.serverMajor() + ",\n  \"cores\": " + Runtime.getRuntime().availableProcessors()
                 + ",\n  \"figures\": {\n");
         int i = 0;
         for (Map.Entry<String, Object[]> r : results.entrySet()) {
             double v = (Double) r.getValue()[0];
-            table.append(String.format(Locale.ROOT, "%-28s %12.1f  %s%n", r.getKey(), v, r.getValue()[1]));
+            table.append(String.format(Locale.ROOT, "%-40s %12.1f  %s%n", r.getKey(), v, r.getValue()[1]));
             json.append(String.format(Locale.ROOT, "    \"%s\": {\"value\": %.3f, \"unit\": \"%s\"}%s%n", r.getKey(), v,
                     r.getValue()[1], ++i < results.size() ? "," : ""));
         }
