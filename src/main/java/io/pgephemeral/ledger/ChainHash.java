@@ -68,12 +68,12 @@ public final class ChainHash {
         return true;
     }
 
-    /** The same for the ASCII bytes of a hash as read from the database. */
-    public static boolean wellFormed(byte[] s) {
-        if (s == null || s.length != 64) {
+    /** The same for {@code n} bytes of {@code s} from {@code offset}, a hash as read from the database. */
+    public static boolean wellFormed(byte[] s, int offset, int n) {
+        if (n != 64) {
             return false;
         }
-        for (int i = 0; i < 64; i++) {
+        for (int i = offset; i < offset + 64; i++) {
             if (!hexDigit((char) s[i])) {
                 return false;
             }
@@ -160,7 +160,8 @@ public final class ChainHash {
             return field(digits, i, end - i);
         }
 
-        private Hasher field(byte[] bytes, int offset, int n) {
+        /** A field given as {@code n} UTF-8 bytes of {@code bytes} from {@code offset}. */
+        public Hasher field(byte[] bytes, int offset, int n) {
             room(5 + n);
             buffer[length] = 1;
             buffer[length + 1] = (byte) (n >>> 24);
@@ -169,6 +170,26 @@ public final class ChainHash {
             buffer[length + 4] = (byte) n;
             System.arraycopy(bytes, offset, buffer, length + 5, n);
             length += 5 + n;
+            return this;
+        }
+
+        /** A UUID given as its 16 bytes, in the text form: lower-case hex digits with hyphens. */
+        public Hasher uuid(byte[] bytes, int offset) {
+            room(5 + 36);
+            buffer[length] = 1;
+            buffer[length + 1] = 0;
+            buffer[length + 2] = 0;
+            buffer[length + 3] = 0;
+            buffer[length + 4] = 36;
+            int out = length + 5;
+            for (int i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10) {
+                    buffer[out++] = '-';
+                }
+                buffer[out++] = HEX[(bytes[offset + i] >>> 4) & 0xf];
+                buffer[out++] = HEX[bytes[offset + i] & 0xf];
+            }
+            length = out;
             return this;
         }
 
