@@ -1,8 +1,11 @@
 package io.pgephemeral.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.pgephemeral.ledger.AuditQueries;
 import io.pgephemeral.ledger.ChainHash;
 import io.pgephemeral.ledger.ChainVerifier;
+import io.pgephemeral.ledger.LedgerChain;
 import io.pgephemeral.ledger.LedgerEntry;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
@@ -49,11 +52,13 @@ import java.util.UUID;
  *
  * <p>Figures: {@code ledger_verify_<rows>_rate} (rows/s) and {@code _time} (s), the median of
  * three runs of {@link ChainVerifier} as {@code ledger verify} runs it; {@code audit_<query>_<rows>}
- * (ms), the median of nine runs after two warm-ups, each on a fresh plan as the CLI's one query per
+ * (ms), the median of 15 runs after five warm-ups, each on a fresh plan as the CLI's one query per
  * connection gets: {@code active} ({@code SELECT * FROM audit_active}, what the README's auditors run
  * in psql), {@code list_active} ({@code ledger list --active}), {@code requester}, {@code target_since}
  * (one target, credentials active in the last 30 days) and {@code approver}, each the newest 200
- * through {@link AuditQueries}, for the busiest requester, target and approver.
+ * through {@link AuditQueries}, for the busiest requester, target and approver; and
+ * {@code ledger_append_<rows>} (ms), the median of 200 appends through {@link LedgerChain} as the
+ * broker makes them, one transaction each over a pooled connection.
  *
  * <p>Alone: {@code mvn -B -DskipTests test-compile exec:exec -Dexec.executable=java
  * -Dexec.classpathScope=test -Dexec.args="-Duser.timezone=UTC -classpath %classpath
@@ -71,9 +76,10 @@ public final class LedgerBench {
     }
 
     private static final int LIMIT = 200;
-    private static final int QUERY_WARMUPS = 2;
-    private static final int QUERY_RUNS = 9;
+    private static final int QUERY_WARMUPS = 5;
+    private static final int QUERY_RUNS = 15;
     private static final int VERIFY_RUNS = 3;
+    private static final int APPENDS = 200;
 
     private LedgerBench() {
     }
@@ -99,6 +105,7 @@ public final class LedgerBench {
                 verifyWithCli(table);
             }
             audit(env, table, filled, rows, record);
+            record.record("ledger_append_" + rows, appendMs(env, table), "ms");
         } finally {
             try (Connection admin = env.admin(); Statement s = admin.createStatement()) {
                 s.execute("DROP SCHEMA " + Sql.ident(schema) + " CASCADE");
@@ -155,6 +162,35 @@ public final class LedgerBench {
                 "ledger", "verify", "--schema", table.schema());
         log("CLI (-Xmx64m): exit %d, %s / %s", run.exit(), run.stdout().strip(),
                 run.stderr().lines().reduce((a, b) -> b).orElse(""));
+    }
+
+    // ---- appending ----
+
+    /** The median time of one append through {@link LedgerChain}, as the bot over a pooled connection. */
+    private static double appendMs(TestEnvironment env, LedgerTable table) throws SQLException {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(env.jdbcUrl());
+        config.setUsername(TestEnvironment.BOT);
+        config.setPassword(env.botPassword());
+        config.setMaximumPoolSize(1);
+        try (HikariDataSource pool = new HikariDataSource(config)) {
+            LedgerChain chain = new LedgerChain(pool, table);
+            double[] ms = new double[APPENDS];
+            for (int i = -APPENDS / 4; i < APPENDS; i++) { // the first quarter warms up
+                Instant now = Instant.now();
+                LedgerEntry e = new LedgerEntry(null, UUID.randomUUID(), "acme:run:bench:" + UUID.randomUUID(), 1,
+                        LedgerEntry.REQUESTED, now, "bench@acme.example", "ops-lead@acme.example", "benchmark",
+                        "readonly", "eph_bench_" + i, "pg-ephemeral/bench@acme.example/readonly",
+                        now.plus(1, ChronoUnit.HOURS), "ops-lead@acme.example", null);
+                long start = System.nanoTime();
+                chain.append(e);
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            return ms[APPENDS / 2];
+        }
     }
 
     // ---- the auditors' questions ----
@@ -295,15 +331,16 @@ public final class LedgerBench {
             }
             try (Statement s = c.createStatement()) {
                 s.execute("SELECT setval(pg_get_serial_sequence(" + Sql.literal(table.events()) + ", 'seq'), " + rows + ")");
+                // The test server commits asynchronously, and until the commit is on disk VACUUM may
+                // not mark the rows committed, nor their pages all-visible.
+                s.execute("SET LOCAL synchronous_commit = on");
             }
             c.commit();
             c.setAutoCommit(true);
             // As autovacuum would have, long since: statistics, and the visibility map that lets
-            // index-only scans skip the heap; again if a run left pages not all-visible.
-            for (int attempt = 0; attempt < 5 && allVisible(c, table) < 0.99; attempt++) {
-                try (Statement s = c.createStatement()) {
-                    s.execute("VACUUM (ANALYZE) " + table.events());
-                }
+            // index-only scans skip the heap.
+            try (Statement s = c.createStatement()) {
+                s.execute("VACUUM (ANALYZE) " + table.events());
             }
             log("%.0f%% of the table's pages are all-visible", 100 * allVisible(c, table));
         }
