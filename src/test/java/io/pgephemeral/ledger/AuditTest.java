@@ -118,6 +118,10 @@ class AuditTest {
                 "--requester", requester);
         assertEquals(0, run.exit(), run.toString());
         assertTrue(run.stdout().contains(endedCredential) && run.stdout().contains(activeCredential), run.toString());
+        // verify reads audit_events with COPY (SELECT ...) TO STDOUT, which the view's grant allows.
+        Cli.Run verify = Cli.run(Map.of("PGPASSWORD", password), "ledger", "verify", "--user", auditor);
+        assertEquals(0, verify.exit(), verify.toString());
+        assertTrue(verify.stdout().startsWith("ledger intact: "), verify.toString());
         Db.execute("DROP ROLE " + Sql.ident(auditor));
     }
 
