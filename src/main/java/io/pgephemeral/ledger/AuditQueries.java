@@ -49,9 +49,14 @@ public final class AuditQueries {
         this.table = table;
     }
 
-    /** The newest {@code limit} credentials that match, newest first. */
+    /**
+     * The newest {@code limit} credentials that match, newest first. Active ones only come from
+     * {@code audit_active}, which holds exactly the active rows of {@code audit_credentials} and
+     * finds them among the few open credentials instead of among all of them.
+     */
     public List<Credential> credentials(Connection c, Filter f, int limit) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT * FROM " + table.auditCredentials() + " WHERE true");
+        StringBuilder sql = new StringBuilder("SELECT * FROM "
+                + (f.activeOnly() ? table.auditActive() : table.auditCredentials()) + " WHERE true");
         List<Object> args = new ArrayList<>();
         condition(sql, args, " AND requester = ?", f.requester());
         condition(sql, args, " AND target = ?", f.target());
@@ -59,9 +64,6 @@ public final class AuditQueries {
         condition(sql, args, " AND state = ?", f.state());
         condition(sql, args, " AND requested_at < ?", utc(f.until()));
         condition(sql, args, " AND coalesce(ended_at, 'infinity') >= ?", utc(f.since()));
-        if (f.activeOnly()) {
-            sql.append(" AND active");
-        }
         sql.append(" ORDER BY requested_at DESC, latest_seq DESC LIMIT ?");
         args.add(limit);
         try (PreparedStatement p = c.prepareStatement(sql.toString())) {

@@ -1,11 +1,13 @@
 package io.pgephemeral.ledger;
 
 import io.micronaut.core.annotation.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyOut;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.function.LongConsumer;
 
@@ -17,13 +19,17 @@ import java.util.function.LongConsumer;
  * break to the next row. Only rewriting the whole tail goes unseen, which is what comparing with
  * the chain heads in the broker's log ({@code anchors}) catches.
  *
- * <p>Reads through {@code audit_events} with a cursor, so memory stays constant however long the
- * ledger is.
+ * <p>Reads {@code audit_events} as one binary {@code COPY ... TO STDOUT}: the server streams rows
+ * while this side hashes them, with no round trip per batch as a cursor has, and memory stays
+ * constant however long the ledger is (the server waits while the socket is full). Binary COPY
+ * gives every field as a length and its bytes, the text fields as UTF-8 and the timestamps as
+ * integers, so each row goes from one reused buffer into one reused {@link ChainHash.Hasher} without
+ * an object per row: no entry, no string, no parsed timestamp.
  */
 public final class ChainVerifier {
 
-    /** Rows fetched per round trip. */
-    public static final int FETCH_SIZE = 2000;
+    /** Progress is reported every this many rows. */
+    public static final int PROGRESS_EVERY = 10_000;
 
     /** The first row that is wrong, and how. */
     public record Break(long seq, String problem) {
@@ -53,52 +59,97 @@ public final class ChainVerifier {
 
     /**
      * @param anchors  seq to hash, as the broker logged them: each must be in the chain as logged
-     * @param progress told the number of rows read so far, every {@link #FETCH_SIZE} rows
+     * @param progress told the number of rows read so far, every {@link #PROGRESS_EVERY} rows
      */
     public Result verify(Connection c, Map<Long, String> anchors, LongConsumer progress) throws SQLException {
-        boolean autoCommit = c.getAutoCommit();
-        c.setAutoCommit(false); // pgjdbc streams with a cursor only inside a transaction
-        try (Statement s = c.createStatement()) {
-            s.setFetchSize(FETCH_SIZE);
-            try (ResultSet r = s.executeQuery("SELECT * FROM " + table.auditEvents() + " ORDER BY seq")) {
-                return walk(r, anchors, progress);
-            }
+        CopyOut copy = c.unwrap(PGConnection.class).getCopyAPI().copyOut("COPY (SELECT seq, credential_id, run_id,"
+                + " attempt, event, recorded_at, requester, approver, reason, target, role_name, secret_id, valid_until,"
+                + " actor, detail, prev_hash, hash FROM " + table.auditEvents() + " ORDER BY seq) TO STDOUT (FORMAT binary)");
+        try {
+            return walk(new CopyRows(copy), anchors, progress);
         } finally {
-            c.rollback();
-            c.setAutoCommit(autoCommit);
+            if (copy.isActive()) { // stopped at a break (or failed): the rest is not needed
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException e) {
+                    // The server had sent everything before the cancel came: nothing was left to stop.
+                }
+            }
         }
     }
 
-    private static Result walk(ResultSet r, Map<Long, String> anchors, LongConsumer progress) throws SQLException {
+    // Columns, in the order of the encoding's fields after the version tag; then the row's hash.
+    private static final int SEQ = 0;
+    private static final int CREDENTIAL_ID = 1;
+    private static final int ATTEMPT = 3;
+    private static final int RECORDED_AT = 5;
+    private static final int VALID_UNTIL = 12;
+    private static final int PREV_HASH = 15;
+    private static final int HASH = 16;
+    private static final int COLUMNS = 17;
+
+    /** PostgreSQL's timestamps count microseconds from 2000-01-01 UTC; the encoding's from 1970. */
+    private static final long MICROS_1970_TO_2000 = 946_684_800_000_000L;
+
+    private static Result walk(CopyRows r, Map<Long, String> anchors, LongConsumer progress) throws SQLException {
+        ChainHash.Hasher hasher = new ChainHash.Hasher();
+        byte[] computed = new byte[64];
+        byte[] previousHash = new byte[64]; // of the last intact chained row
+        boolean chainBegun = false;
+        long previousSeq = 0;
         long rows = 0;
         long unchained = 0;
-        LedgerEntry previous = null;
         int anchorsSeen = 0;
         while (r.next()) {
-            LedgerEntry e = LedgerTable.entry(r);
+            byte[] b = r.buffer();
             rows++;
-            if (rows % FETCH_SIZE == 0) {
+            if (rows % PROGRESS_EVERY == 0) {
                 progress.accept(rows);
             }
-            if (e.hash() == null && e.prevHash() == null && previous == null) {
+            long seq = r.int8(SEQ);
+            if (r.isNull(HASH) && r.isNull(PREV_HASH) && !chainBegun) {
                 unchained++;
                 continue;
             }
-            String problem = problem(e, previous);
-            if (problem == null && anchors.containsKey(e.seq())) {
+            String problem = links(r, previousSeq, chainBegun ? previousHash : null);
+            if (problem == null) {
+                hasher.start();
+                hasher.field(seq);
+                hasher.uuid(b, r.offset(CREDENTIAL_ID));
+                text(hasher, r, 2);
+                hasher.field(r.int4(ATTEMPT));
+                text(hasher, r, 4);
+                timestamp(hasher, r, RECORDED_AT);
+                for (int i = 6; i < VALID_UNTIL; i++) {
+                    text(hasher, r, i);
+                }
+                timestamp(hasher, r, VALID_UNTIL);
+                for (int i = VALID_UNTIL + 1; i <= PREV_HASH; i++) {
+                    text(hasher, r, i);
+                }
+                hasher.hexHash(computed);
+                if (!Arrays.equals(computed, 0, 64, b, r.offset(HASH), r.offset(HASH) + 64)) {
+                    problem = "its content does not match its hash (stored " + r.string(HASH) + ", computed "
+                            + ascii(computed) + "): a field of this row was changed";
+                }
+            }
+            if (problem == null && !anchors.isEmpty() && anchors.containsKey(seq)) {
                 anchorsSeen++;
-                if (!anchors.get(e.seq()).equals(e.hash())) {
-                    problem = "its hash " + e.hash() + " is not the one logged for seq " + e.seq() + " ("
-                            + anchors.get(e.seq()) + "): the chain was rewritten from here or earlier";
+                if (!anchors.get(seq).equals(r.string(HASH))) {
+                    problem = "its hash " + r.string(HASH) + " is not the one logged for seq " + seq + " ("
+                            + anchors.get(seq) + "): the chain was rewritten from here or earlier";
                 }
             }
             if (problem != null) {
-                return new Result(rows, unchained, rows - 1 - unchained, head(previous), new Break(e.seq(), problem));
+                return new Result(rows, unchained, rows - 1 - unchained,
+                        chainBegun ? new Head(previousSeq, ascii(previousHash)) : null, new Break(seq, problem));
             }
-            previous = e;
+            previousSeq = seq;
+            System.arraycopy(b, r.offset(HASH), previousHash, 0, 64);
+            chainBegun = true;
         }
         progress.accept(rows);
-        Head head = head(previous);
+        Head head = chainBegun ? new Head(previousSeq, ascii(previousHash)) : null;
         if (anchorsSeen < anchors.size()) {
             long missing = anchors.keySet().stream().sorted().filter(seq -> head == null || seq > head.seq())
                     .findFirst().orElse(anchors.keySet().iterator().next());
@@ -108,34 +159,180 @@ public final class ChainVerifier {
         return new Result(rows, unchained, rows - unchained, head, null);
     }
 
-    private static @Nullable Head head(@Nullable LedgerEntry last) {
-        return last == null ? null : new Head(last.seq(), last.hash());
-    }
-
-    /** What is wrong with {@code e} following {@code previous}, or null. */
-    private static @Nullable String problem(LedgerEntry e, @Nullable LedgerEntry previous) {
-        if (e.hash() == null || e.prevHash() == null) {
-            return "it has no " + (e.hash() == null ? "hash" : "prev_hash") + ", yet the chain began before it"
-                    + (previous == null ? "" : " (seq " + previous.seq() + ")")
+    /** What is wrong with the links of the current row following the intact row {@code previousSeq}, or null. */
+    private static @Nullable String links(CopyRows r, long previousSeq, byte @Nullable [] previousHash) {
+        if (r.isNull(HASH) || r.isNull(PREV_HASH)) {
+            return "it has no " + (r.isNull(HASH) ? "hash" : "prev_hash") + ", yet the chain began before it"
+                    + (previousHash == null ? "" : " (seq " + previousSeq + ")")
                     + ": it was inserted outside the broker, or its hashes were removed";
         }
-        if (!ChainHash.wellFormed(e.hash()) || !ChainHash.wellFormed(e.prevHash())) {
+        byte[] b = r.buffer();
+        if (!ChainHash.wellFormed(b, r.offset(HASH), r.length(HASH))
+                || !ChainHash.wellFormed(b, r.offset(PREV_HASH), r.length(PREV_HASH))) {
             return "its hash or prev_hash is not 64 lower-case hex digits";
         }
-        if (previous == null && !ChainHash.GENESIS.equals(e.prevHash())) {
-            return "it is the first chained row but its prev_hash is " + e.prevHash()
+        int prev = r.offset(PREV_HASH);
+        if (previousHash == null && !Arrays.equals(GENESIS, 0, 64, b, prev, prev + 64)) {
+            return "it is the first chained row but its prev_hash is " + r.string(PREV_HASH)
                     + ", not the genesis value: the rows before it were deleted";
         }
-        if (previous != null && !previous.hash().equals(e.prevHash())) {
-            return "its prev_hash " + e.prevHash() + " is not the hash of the row before it (seq " + previous.seq()
-                    + ", " + previous.hash() + "): a row was deleted, inserted or moved here, or the row before"
+        if (previousHash != null && !Arrays.equals(previousHash, 0, 64, b, prev, prev + 64)) {
+            return "its prev_hash " + r.string(PREV_HASH) + " is not the hash of the row before it (seq " + previousSeq
+                    + ", " + ascii(previousHash) + "): a row was deleted, inserted or moved here, or the row before"
                     + " it was changed and its hash recomputed";
         }
-        String expected = ChainHash.of(e, e.prevHash());
-        if (!expected.equals(e.hash())) {
-            return "its content does not match its hash (stored " + e.hash() + ", computed " + expected
-                    + "): a field of this row was changed";
-        }
         return null;
+    }
+
+    private static void text(ChainHash.Hasher hasher, CopyRows r, int column) {
+        if (r.isNull(column)) {
+            hasher.field((byte[]) null);
+        } else {
+            hasher.field(r.buffer(), r.offset(column), r.length(column));
+        }
+    }
+
+    private static void timestamp(ChainHash.Hasher hasher, CopyRows r, int column) {
+        if (r.isNull(column)) {
+            hasher.field((byte[]) null);
+            return;
+        }
+        long since2000 = r.int8(column);
+        if (since2000 == Long.MAX_VALUE || since2000 == Long.MIN_VALUE) {
+            // 'infinity': no instant the broker hashes; whatever it encodes to, it will not match.
+            hasher.field(since2000 == Long.MAX_VALUE ? "infinity" : "-infinity");
+        } else {
+            hasher.field(since2000 + MICROS_1970_TO_2000);
+        }
+    }
+
+    private static final byte[] GENESIS = ChainHash.GENESIS.getBytes(StandardCharsets.US_ASCII);
+
+    private static String ascii(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The rows of a binary COPY: each {@link #next} makes one whole row available in
+     * {@link #buffer()}, its fields at {@link #offset} with {@link #length} (-1 for NULL). The
+     * buffer is reused, and grows only to hold the largest row.
+     */
+    private static final class CopyRows {
+
+        private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
+
+        private final CopyOut copy;
+        private final int[] offsets = new int[COLUMNS];
+        private final int[] lengths = new int[COLUMNS];
+        private byte[] buffer = new byte[1 << 16];
+        private int position;
+        private int limit;
+        private boolean started;
+
+        CopyRows(CopyOut copy) {
+            this.copy = copy;
+        }
+
+        byte[] buffer() {
+            return buffer;
+        }
+
+        boolean next() throws SQLException {
+            // The previous row is done with: move what follows it to the front.
+            System.arraycopy(buffer, position, buffer, 0, limit - position);
+            limit -= position;
+            position = 0;
+            if (!started) {
+                header();
+                started = true;
+            }
+            need(2);
+            int fields = (short) (((buffer[position] & 0xff) << 8) | (buffer[position + 1] & 0xff));
+            position += 2;
+            if (fields == -1) { // the trailer; then the end of the COPY
+                while (copy.readFromCopy() != null) {
+                    position = limit;
+                }
+                return false;
+            }
+            if (fields != COLUMNS) {
+                throw new SQLException("COPY sent a row of " + fields + " fields; " + COLUMNS + " were asked for");
+            }
+            for (int i = 0; i < COLUMNS; i++) {
+                need(4);
+                int n = readInt();
+                lengths[i] = n;
+                offsets[i] = position;
+                if (n > 0) {
+                    need(n);
+                    position += n;
+                }
+            }
+            return true;
+        }
+
+        boolean isNull(int column) {
+            return lengths[column] < 0;
+        }
+
+        int offset(int column) {
+            return offsets[column];
+        }
+
+        int length(int column) {
+            return lengths[column];
+        }
+
+        long int8(int column) {
+            long v = 0;
+            for (int i = offsets[column], end = i + 8; i < end; i++) {
+                v = (v << 8) | (buffer[i] & 0xff);
+            }
+            return v;
+        }
+
+        int int4(int column) {
+            int i = offsets[column];
+            return ((buffer[i] & 0xff) << 24) | ((buffer[i + 1] & 0xff) << 16) | ((buffer[i + 2] & 0xff) << 8)
+                    | (buffer[i + 3] & 0xff);
+        }
+
+        /** A text field as a string, for messages. */
+        String string(int column) {
+            return isNull(column) ? null : new String(buffer, offsets[column], lengths[column], StandardCharsets.UTF_8);
+        }
+
+        private void header() throws SQLException {
+            need(SIGNATURE.length + 8);
+            if (!Arrays.equals(SIGNATURE, 0, SIGNATURE.length, buffer, 0, SIGNATURE.length)) {
+                throw new SQLException("COPY did not send its binary format");
+            }
+            position = SIGNATURE.length + 4; // then the flags, which hold nothing for us
+            int extension = readInt();
+            need(extension);
+            position += extension;
+        }
+
+        private int readInt() {
+            int i = position;
+            position += 4;
+            return ((buffer[i] & 0xff) << 24) | ((buffer[i + 1] & 0xff) << 16) | ((buffer[i + 2] & 0xff) << 8)
+                    | (buffer[i + 3] & 0xff);
+        }
+
+        /** Reads messages until {@code n} bytes from the position are in the buffer. */
+        private void need(int n) throws SQLException {
+            while (limit - position < n) {
+                byte[] message = copy.readFromCopy();
+                if (message == null) {
+                    throw new SQLException("COPY ended in the middle of a row");
+                }
+                if (limit + message.length > buffer.length) {
+                    buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, limit + message.length));
+                }
+                System.arraycopy(message, 0, buffer, limit, message.length);
+                limit += message.length;
+            }
+        }
     }
 }

@@ -31,6 +31,11 @@ public record LedgerTable(String schema) {
         return qualified("audit_credentials");
     }
 
+    /** The credentials that may be usable now: the active rows of {@link #auditCredentials()}. */
+    public String auditActive() {
+        return qualified("audit_active");
+    }
+
     private String qualified(String name) {
         return Sql.ident(schema) + "." + Sql.ident(name);
     }

@@ -28,6 +28,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,6 +106,8 @@ class AuditTest {
                             + " 't', 'r', now())",
                     "UPDATE ephemeral.audit_events SET reason = 'x'",
                     "DELETE FROM ephemeral.audit_events",
+                    "SELECT * FROM ephemeral.ledger_open_credential LIMIT 1",
+                    "DELETE FROM ephemeral.ledger_open_credential",
                     "INSERT INTO ephemeral.ledger_event (credential_id) VALUES (gen_random_uuid())",
                     "CREATE TABLE ephemeral.mine (id int)")) {
                 SQLException e = assertThrows(SQLException.class, () -> s.execute(forbidden), forbidden);
@@ -115,6 +118,10 @@ class AuditTest {
                 "--requester", requester);
         assertEquals(0, run.exit(), run.toString());
         assertTrue(run.stdout().contains(endedCredential) && run.stdout().contains(activeCredential), run.toString());
+        // verify reads audit_events with COPY (SELECT ...) TO STDOUT, which the view's grant allows.
+        Cli.Run verify = Cli.run(Map.of("PGPASSWORD", password), "ledger", "verify", "--user", auditor);
+        assertEquals(0, verify.exit(), verify.toString());
+        assertTrue(verify.stdout().startsWith("ledger intact: "), verify.toString());
         Db.execute("DROP ROLE " + Sql.ident(auditor));
     }
 
@@ -204,6 +211,117 @@ class AuditTest {
             assertTrue(csv.stdout().contains(",\"\"," + written.get(1).prevHash()), csv.stdout());
             assertEquals(3, csv.stdout().split("\r\n").length);
         }
+    }
+
+    /**
+     * audit_active finds open credentials through a set its trigger keeps (V4). Whatever way rows
+     * arrive, it must list exactly the credentials with a 'requested' and no ending event, which is
+     * what audit_credentials calls active: one row per statement as the broker appends, several in
+     * one statement as a bulk load does, a credential ended by 'reconciled' alone, and a late
+     * 'issued' after the close.
+     */
+    @Test
+    void activeCredentialsAreThoseWithoutAnEndingEventHoweverTheRowsArrive() throws Exception {
+        try (LedgerCopy copy = new LedgerCopy()) {
+            Instant t = Instant.now();
+            LedgerEntry requestedOnly = copy.append(LedgerCopy.entry(1));
+            LedgerEntry issued = copy.append(LedgerCopy.entry(2));
+            copy.append(issued.next(LedgerEntry.ISSUED, t, null, null));
+            LedgerEntry revoked = copy.append(LedgerCopy.entry(3));
+            copy.append(revoked.next(LedgerEntry.ISSUED, t, null, null));
+            copy.append(revoked.next(LedgerEntry.REVOKED, t, null, null));
+            LedgerEntry failed = copy.append(LedgerCopy.entry(4));
+            copy.append(failed.next(LedgerEntry.FAILED, t, null, null));
+            copy.append(failed.next(LedgerEntry.RECONCILED, t, null, null));
+            LedgerEntry reconciled = copy.append(LedgerCopy.entry(5));
+            copy.append(reconciled.next(LedgerEntry.RECONCILED, t, null, null));
+            LedgerEntry lateIssue = copy.append(LedgerCopy.entry(6));
+            copy.append(lateIssue.next(LedgerEntry.REVOKED, t, null, null));
+            copy.append(lateIssue.next(LedgerEntry.ISSUED, t, null, null));
+            assertEquals(Set.of(requestedOnly.credentialId(), issued.credentialId()), active(copy));
+
+            // One statement: a credential requested and ended, one only requested, and the end of
+            // the first one above. (The hashes are made up: this is about the views, not the chain.)
+            UUID bulkEnded = UUID.randomUUID();
+            UUID bulkOpen = UUID.randomUUID();
+            String row = "(?::uuid, 'bulk-run-' || ?, 1, ?, now(), 'bulk@acme.example', 'readonly', 'eph_bulk', now(),"
+                    + " md5(random()::text) || md5(random()::text), md5(random()::text) || md5(random()::text))";
+            try (Connection c = env.admin(); PreparedStatement p = c.prepareStatement("INSERT INTO " + copy.events()
+                    + " (credential_id, run_id, attempt, event, recorded_at, requester, target, role_name, valid_until,"
+                    + " prev_hash, hash) VALUES " + String.join(", ", row, row, row, row))) {
+                Object[][] values = {{bulkEnded, "a", "requested"}, {bulkOpen, "b", "requested"},
+                        {bulkEnded, "a", "expired"}, {requestedOnly.credentialId(), "c", "revoked"}};
+                for (int i = 0; i < values.length; i++) {
+                    p.setString(3 * i + 1, values[i][0].toString());
+                    p.setString(3 * i + 2, (String) values[i][1]);
+                    p.setString(3 * i + 3, (String) values[i][2]);
+                }
+                assertEquals(4, p.executeUpdate());
+            }
+            assertEquals(Set.of(issued.credentialId(), bulkOpen), active(copy));
+        }
+    }
+
+    /** A ledger from before V4 gets its open credentials listed from the migration on. */
+    @Test
+    void theMigrationFindsTheCredentialsAlreadyOpen() throws Exception {
+        String schema = "ledger_v3_" + UUID.randomUUID().toString().substring(0, 8);
+        org.flywaydb.core.Flyway.configure().dataSource(env.jdbcUrl() + "?user=postgres", "postgres", "")
+                .locations("classpath:schema/migrations").schemas(schema).target("3")
+                .placeholders(Map.of("ledger_writer", TestEnvironment.BOT)).load().migrate();
+        try {
+            org.postgresql.ds.PGSimpleDataSource asBot = new org.postgresql.ds.PGSimpleDataSource();
+            asBot.setUrl(env.jdbcUrl());
+            asBot.setUser(TestEnvironment.BOT);
+            asBot.setPassword(env.botPassword());
+            LedgerChain chain = new LedgerChain(asBot, new LedgerTable(schema));
+            LedgerEntry open = chain.append(LedgerCopy.entry(1));
+            LedgerEntry closed = chain.append(LedgerCopy.entry(2));
+            chain.append(closed.next(LedgerEntry.EXPIRED, Instant.now(), null, null));
+            assertEquals(1, LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "",
+                    TestEnvironment.BOT, schema));
+            assertEquals(Set.of(open.credentialId()), active(schema));
+            chain.append(open.next(LedgerEntry.REVOKED, Instant.now(), null, null));
+            assertEquals(Set.of(), active(schema));
+        } finally {
+            Db.execute("DROP SCHEMA " + Sql.ident(schema) + " CASCADE");
+        }
+    }
+
+    @Test
+    void theBrokerCannotTouchTheOpenCredentialSetItself() {
+        for (String sql : List.of("SELECT * FROM ephemeral.ledger_open_credential",
+                "DELETE FROM ephemeral.ledger_open_credential",
+                "INSERT INTO ephemeral.ledger_open_credential VALUES (gen_random_uuid(), 1)")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Db.asBot(sql), sql);
+            assertEquals("42501", ((SQLException) e.getCause()).getSQLState(), sql);
+        }
+    }
+
+    /**
+     * audit_active's credentials, after checking that they are exactly the active rows of
+     * audit_credentials and exactly the credentials with a 'requested' and no ending event.
+     */
+    private static Set<UUID> active(LedgerCopy copy) {
+        return active(copy.schema());
+    }
+
+    private static Set<UUID> active(String schema) {
+        String s = Sql.ident(schema);
+        Set<UUID> listed = ids("SELECT credential_id FROM " + s + ".audit_active");
+        assertEquals(ids("SELECT credential_id FROM " + s + ".audit_credentials WHERE active"), listed);
+        assertEquals(ids("SELECT r.credential_id FROM " + s + ".ledger_event r WHERE r.event = 'requested'"
+                + " AND NOT EXISTS (SELECT FROM " + s + ".ledger_event t WHERE t.credential_id = r.credential_id"
+                + " AND t.event IN ('failed', 'revoked', 'disabled', 'expired', 'reconciled'))"), listed);
+        return listed;
+    }
+
+    private static Set<UUID> ids(String sql) {
+        Set<UUID> ids = new java.util.HashSet<>();
+        for (Map<String, Object> row : Db.query(sql)) {
+            assertTrue(ids.add((UUID) row.get("credential_id")), "listed twice: " + row);
+        }
+        return ids;
     }
 
     /** JSON numbers come back as Integer or Long; the export's rows hold Long seq and int attempt. */

@@ -67,6 +67,48 @@ class HashChainTest {
         assertEquals(rows.get(5).hash(), result.head().hash());
     }
 
+    /**
+     * The verifier hashes the bytes PostgreSQL sends; the writer hashed Java's values. Awkward
+     * values must come out alike: text with escapes, multi-byte characters, the empty string next
+     * to NULL, a row larger than the verifier's first buffer, and instants before 1970, in a leap
+     * second's neighbourhood and two centuries ahead.
+     */
+    @Test
+    void theVerifierHashesWhatTheWriterHashedWhateverTheRowsHold() {
+        LedgerEntry base = LedgerCopy.entry(7);
+        String[] texts = {"tab\there, new\nline, back\\slash, \\N, quote\" and CR\r", "zoë ünïcödé 日本語 🎉", "",
+                "x".repeat(200_000)};
+        Instant[] times = {Instant.parse("1969-07-20T20:17:40.000001Z"), Instant.parse("2016-12-31T23:59:59.999999Z"),
+                Instant.parse("2199-12-31T23:59:59.999999Z"), Instant.parse("2026-11-23T10:00:00Z")};
+        List<LedgerEntry> written = new ArrayList<>(rows);
+        for (int i = 0; i < texts.length; i++) {
+            written.add(copy.append(new LedgerEntry(null, UUID.randomUUID(), texts[i], i + 1, "issued", times[i],
+                    texts[i], i % 2 == 0 ? null : texts[i], texts[i], texts[(i + 1) % texts.length], base.roleName(),
+                    i % 2 == 0 ? texts[i] : null, times[(i + 1) % times.length], "", texts[i])));
+        }
+        ChainVerifier.Result result = copy.verify();
+        assertTrue(result.intact(), String.valueOf(result.broken()));
+        assertEquals(written.size(), result.rows());
+        assertEquals(written.get(written.size() - 1).hash(), result.head().hash());
+
+        long emoji = written.get(7).seq();
+        copy.tamper("UPDATE " + copy.events() + " SET requester = replace(requester, '🎉', '🎊') WHERE seq = " + emoji);
+        ChainVerifier.Result tampered = copy.verify();
+        assertEquals(emoji, tampered.broken().seq(), tampered.broken().problem());
+        assertTrue(tampered.broken().problem().contains("content does not match its hash"), tampered.broken().problem());
+        assertEquals(written.get(6).seq(), tampered.head().seq());
+    }
+
+    @Test
+    void anEmptyLedgerIsIntactAndHasNoHead() {
+        try (LedgerCopy empty = new LedgerCopy()) {
+            ChainVerifier.Result result = empty.verify();
+            assertTrue(result.intact());
+            assertEquals(0, result.rows());
+            assertEquals(null, result.head());
+        }
+    }
+
     @Test
     void theTableRefusesChangesAndUnlinkedRowsEvenFromItsOwner() throws SQLException {
         try (Connection c = env.admin(); Statement s = c.createStatement()) {
