@@ -41,13 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Benchmark {
 
-    private record Size(int latencyRuns, int throughputOps, int coldStarts, int[] sweeps) {
+    private record Size(int latencyRuns, int throughputOps, int coldStarts, int[] sweeps, int[] ledgerRows) {
     }
 
     private static final Map<String, Size> SIZES = Map.of(
-            "tiny", new Size(10, 8, 1, new int[] {20}),
-            "small", new Size(200, 64, 5, new int[] {1000}),
-            "large", new Size(1000, 320, 7, new int[] {1000, 10000}));
+            "tiny", new Size(10, 8, 1, new int[] {20}, new int[] {1_000}),
+            "small", new Size(200, 64, 5, new int[] {1000}, new int[] {100_000}),
+            "large", new Size(1000, 320, 7, new int[] {1000, 10000}, new int[] {100_000, 1_000_000}));
 
     /** name -> {value, unit}, in the order measured. */
     private final Map<String, Object[]> results = new LinkedHashMap<>();
@@ -92,6 +92,9 @@ public final class Benchmark {
         record("escalate_throughput_16_target", 0.8 * figure("floor_throughput_16"), "escalations/s");
         for (int n : size.sweeps()) {
             sweep(n);
+        }
+        for (int rows : size.ledgerRows()) {
+            LedgerBench.measure(env, rows, this::record);
         }
         coldStart(size);
         record("bench_jvm_peak_rss", peakRssKb() / 1024.0, "MiB");
