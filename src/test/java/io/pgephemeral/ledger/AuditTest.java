@@ -369,7 +369,7 @@ class AuditTest {
         String padding = "x".repeat(reasonLength);
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         String prev = ChainHash.GENESIS;
-        try (Connection c = env.admin()) {
+        try (Connection c = env.adminForBulkInserts()) {
             c.setAutoCommit(false);
             try (PreparedStatement p = c.prepareStatement("INSERT INTO " + copy.events() + " (seq, credential_id, run_id,"
                     + " attempt, event, recorded_at, requester, approver, reason, target, role_name, secret_id,"
