@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -28,6 +32,8 @@ public class Revoker {
     private final CredentialStore store;
     private final Ledger ledger;
     private final Clock clock;
+    private static final int SECRET_WORKERS = 4;
+    private ExecutorService secretRemovals;
 
     public Revoker(DatabaseRoles roles, CredentialStore store, Ledger ledger, Clock clock) {
         this.roles = roles;
@@ -89,6 +95,16 @@ public class Revoker {
             grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
             return out;
         }
+        // Each secret is a network call or two: a few at a time, in the order of the group.
+        Map<LedgerEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
+        for (LedgerEntry credential : grouped) {
+            if (removed.containsKey(credential.roleName())) {
+                secrets.put(credential, credential.secretId() == null
+                        ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
+                        : CompletableFuture.supplyAsync(() -> store.remove(credential.secretId(),
+                                credential.roleName()), secretRemovals()));
+            }
+        }
         List<LedgerEntry> closes = new ArrayList<>();
         List<Deescalated.Removed> done = new ArrayList<>();
         for (LedgerEntry credential : grouped) {
@@ -98,8 +114,7 @@ public class Revoker {
                 continue;
             }
             try {
-                SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
-                        : store.remove(credential.secretId(), credential.roleName());
+                SecretRemoval secret = join(secrets.get(credential));
                 closes.add(credential.next(event, clock.instant(), actor,
                         why.apply(credential) + ": " + outcome(role, secret)));
                 done.add(new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
@@ -129,6 +144,38 @@ public class Revoker {
             closes.forEach(close -> out.add(new Ended(close, null, e)));
         }
         return out;
+    }
+
+    private static SecretRemoval join(CompletableFuture<SecretRemoval> removal) {
+        try {
+            return removal.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /**
+     * Four workers for the sweep's secret deletions, started on first use: enough to hide the
+     * round trips, few enough to stay well inside Secrets Manager's request quotas (DeleteSecret
+     * allows 50 per second; the SDK retries a throttled call).
+     */
+    private synchronized ExecutorService secretRemovals() {
+        if (secretRemovals == null) {
+            AtomicInteger n = new AtomicInteger();
+            secretRemovals = Executors.newFixedThreadPool(SECRET_WORKERS, r -> {
+                Thread t = new Thread(r, "secret-removal-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return secretRemovals;
+    }
+
+    @jakarta.annotation.PreDestroy
+    synchronized void close() {
+        if (secretRemovals != null) {
+            secretRemovals.shutdown();
+        }
     }
 
     private Ended endOne(LedgerEntry credential, String event, String actor, Function<LedgerEntry, String> why) {

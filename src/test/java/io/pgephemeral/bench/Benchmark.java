@@ -319,7 +319,10 @@ public final class Benchmark {
 
     // ---- the sweep ----
 
-    /** n credentials that expired a minute ago, made directly (as the bot and in the ledger), then swept. */
+    /**
+     * n credentials that expired a minute ago, made directly (roles as the bot, a secret each, the
+     * ledger's rows), then swept: roles dropped, secrets deleted, closes recorded.
+     */
     private void sweep(int n) throws Exception {
         String prefix = "swept" + users.incrementAndGet() + "_";
         try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
@@ -332,14 +335,22 @@ public final class Benchmark {
             s.executeBatch();
             bot.commit();
         }
-        // Recorded through the ledger itself, so the rows join the hash chain like real ones.
+        // Each with its own secret, as real ones have, recorded through the ledger itself, so the
+        // rows join the hash chain like real ones.
         try (Broker recorder = new Broker()) {
             io.pgephemeral.ledger.Ledger ledger = recorder.context().getBean(io.pgephemeral.ledger.Ledger.class);
+            io.pgephemeral.broker.CredentialStore store =
+                    recorder.context().getBean(io.pgephemeral.broker.CredentialStore.class);
             Instant at = Instant.now().minusSeconds(120);
             for (int i = 0; i < n; i++) {
+                String requester = prefix + i + "@acme.example";
+                store.store(new io.pgephemeral.broker.IssuedCredential(requester, "readonly", prefix + i,
+                        new io.pgephemeral.crypto.Password("x".repeat(32)),
+                        new io.pgephemeral.broker.Endpoint("127.0.0.1", 5432, "postgres"), at.plusSeconds(60)),
+                        java.util.UUID.randomUUID().toString());
                 io.pgephemeral.ledger.LedgerEntry requested = ledger.append(new io.pgephemeral.ledger.LedgerEntry(null,
-                        java.util.UUID.randomUUID(), "bench:" + prefix + i, 1, "requested", at, "sweep@acme.example",
-                        null, null, "readonly", prefix + i, "pg-ephemeral/sweep@acme.example/readonly",
+                        java.util.UUID.randomUUID(), "bench:" + prefix + i, 1, "requested", at, requester,
+                        null, null, "readonly", prefix + i, store.nameFor(requester, "readonly"),
                         at.plusSeconds(60), null, null));
                 ledger.append(requested.next("issued", at, null, null));
             }
