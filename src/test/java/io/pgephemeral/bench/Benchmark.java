@@ -304,10 +304,19 @@ public final class Benchmark {
                 return null;
             });
         }
+        long[] machineBefore = machineCpuTicks();
+        long jvmBefore = jvmCpuNanos();
         long start = System.nanoTime();
         runAll(tasks);
         double seconds = (System.nanoTime() - start) / 1e9;
+        long[] machineAfter = machineCpuTicks();
         record("escalate_throughput_" + callers, size.throughputOps() / seconds, "escalations/s");
+        // Where the time goes under load: how busy the machine's cores were, and how much CPU this
+        // JVM (the handlers and the fake Secrets Manager; PostgreSQL is other processes) spent per
+        // escalation.
+        record("machine_cpu_busy_at_" + callers, 100.0 * (machineAfter[0] - machineBefore[0])
+                / Math.max(1, machineAfter[1] - machineBefore[1]), "%");
+        record("jvm_cpu_per_escalation_at_" + callers, (jvmCpuNanos() - jvmBefore) / 1e6 / size.throughputOps(), "ms");
         record("escalate_p50_at_" + callers, latency.percentileMs(50), "ms");
         record("escalate_errors_at_" + callers, errors.get(), "errors");
         try (Broker cleaner = brokers.get(0)) {
@@ -498,6 +507,22 @@ public final class Benchmark {
 
     private void record(String name, double value, String unit) {
         results.put(name, new Object[] {value, unit});
+    }
+
+    /** {busy, total} jiffies of all cores, from /proc/stat. */
+    private static long[] machineCpuTicks() throws Exception {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        return new long[] {total - idle, total};
+    }
+
+    private static long jvmCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long peakRssKb() throws Exception {
