@@ -65,7 +65,7 @@ public final class SnapStartHooks implements Resource {
     @Override
     public void afterRestore(Context<? extends Resource> snapshot) {
         context.getBean(PasswordGenerator.class).reseed();
-        LOG.info("restored from a snapshot: the password generator was reseeded");
+        LOG.info("restored from a snapshot: the random generator was reseeded");
     }
 
     private void prime() {
