@@ -11,9 +11,10 @@ import java.util.function.Supplier;
  * The Secrets Manager client, built on a background thread from the moment the credential store
  * is created. Building it loads and sets up about 1,700 SDK classes, 0.6 to 1 s of a cold start on
  * the benchmark machine; an escalation first records its request and creates its role in
- * PostgreSQL, and only then needs the client, so the two overlap instead of adding up.
+ * PostgreSQL, and only then needs the client, so the two overlap instead of adding up. The
+ * client is the context's singleton, which the context closes.
  */
-final class PendingClient implements Supplier<SecretsManagerClient>, AutoCloseable {
+final class PendingClient implements Supplier<SecretsManagerClient> {
 
     private final CompletableFuture<SecretsManagerClient> client = new CompletableFuture<>();
 
@@ -37,10 +38,5 @@ final class PendingClient implements Supplier<SecretsManagerClient>, AutoCloseab
             Throwable cause = e.getCause();
             throw new BrokerException("could not set up the Secrets Manager client: " + cause.getMessage(), cause);
         }
-    }
-
-    @Override
-    public void close() {
-        client.thenAccept(SecretsManagerClient::close);
     }
 }

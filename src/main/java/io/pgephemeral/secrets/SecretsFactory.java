@@ -1,5 +1,6 @@
 package io.pgephemeral.secrets;
 
+import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -24,20 +25,18 @@ public class SecretsFactory {
     @Singleton
     @Bean(preDestroy = "close")
     SecretsManagerClient secretsManagerClient() {
-        return build();
-    }
-
-    /** The store's own client, started in the background (see {@link PendingClient}). */
-    @Singleton
-    @Bean(preDestroy = "close")
-    PendingClient pendingSecretsManagerClient() {
-        return new PendingClient(SecretsFactory::build);
-    }
-
-    private static SecretsManagerClient build() {
         return SecretsManagerClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .build();
+    }
+
+    /**
+     * The same client for the store, built on a background thread (see {@link PendingClient}); the
+     * bot's password, when it is kept in Secrets Manager, waits for that one build.
+     */
+    @Singleton
+    PendingClient pendingSecretsManagerClient(BeanProvider<SecretsManagerClient> client) {
+        return new PendingClient(client::get);
     }
 
     @Singleton
