@@ -1,5 +1,7 @@
 package io.pgephemeral.ledger;
 
+import io.pgephemeral.postgres.Sql;
+
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,6 +36,9 @@ public final class LedgerChain {
     /** "ledg" in ASCII: the first half of the advisory lock key. */
     public static final int LOCK_CLASS = 0x6c656467;
 
+    /** The events of V3's one-close-per-credential index: a credential with one of them is closed. */
+    private static final String CLOSING = "('revoked', 'disabled', 'expired', 'failed')";
+
     private final DataSource dataSource;
     private final LedgerTable table;
     private final String prelude;
@@ -41,7 +46,7 @@ public final class LedgerChain {
     public LedgerChain(DataSource dataSource, LedgerTable table) {
         this.dataSource = dataSource;
         this.table = table;
-        String events = literal(table.events());
+        String events = Sql.literal(table.events());
         // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
         this.prelude = "SET LOCAL lock_timeout = '10s';"
                 + " SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + events + "::regclass::oid::int4);"
@@ -153,12 +158,7 @@ public final class LedgerChain {
             ids.append(ids.length() == 0 ? "'" : ", '").append(e.credentialId()).append("'::uuid");
         }
         return "SELECT DISTINCT credential_id FROM " + table.events() + " WHERE credential_id IN (" + ids
-                + ") AND event IN ('revoked', 'disabled', 'expired', 'failed')";
-    }
-
-    /** A quoted SQL string literal of a name we built ourselves (schema names are identifiers). */
-    private static String literal(String text) {
-        return "'" + text.replace("'", "''") + "'";
+                + ") AND event IN " + CLOSING;
     }
 
     private void insert(Connection c, List<LedgerEntry> rows) throws SQLException {
