@@ -130,12 +130,7 @@ public class Revoker {
             List<java.util.Optional<LedgerEntry>> recorded = ledger.appendAllIfOpen(closes);
             for (int i = 0; i < closes.size(); i++) {
                 LedgerEntry close = closes.get(i);
-                if (recorded.get(i).isPresent()) {
-                    LOG.info("{} credential={} run={} role={}: {}", event, close.credentialId(), close.runId(),
-                            close.roleName(), close.detail());
-                } else {
-                    LOG.info("credential={} was closed concurrently; {}", close.credentialId(), close.detail());
-                }
+                logClose(close, recorded.get(i).isPresent());
                 out.add(new Ended(closes.get(i), done.get(i), null));
             }
         } catch (RuntimeException e) {
@@ -204,14 +199,23 @@ public class Revoker {
 
     /** Appends the closing event; false when someone else closed the credential first. */
     private boolean record(LedgerEntry credential, String event, String by, String detail) {
+        LedgerEntry close = credential.next(event, clock.instant(), by, detail);
         try {
-            ledger.append(credential.next(event, clock.instant(), by, detail));
-            LOG.info("{} credential={} run={} role={}: {}", event, credential.credentialId(), credential.runId(),
-                    credential.roleName(), detail);
+            ledger.append(close);
+            logClose(close, true);
             return true;
         } catch (Ledger.AlreadyClosed e) {
-            LOG.info("credential={} was closed concurrently; {}", credential.credentialId(), detail);
+            logClose(close, false);
             return false;
+        }
+    }
+
+    private static void logClose(LedgerEntry close, boolean recorded) {
+        if (recorded) {
+            LOG.info("{} credential={} run={} role={}: {}", close.event(), close.credentialId(), close.runId(),
+                    close.roleName(), close.detail());
+        } else {
+            LOG.info("credential={} was closed concurrently; {}", close.credentialId(), close.detail());
         }
     }
 

@@ -194,10 +194,7 @@ public class Sweep {
                     if (ended.failure() == null) {
                         expired++;
                     } else {
-                        String reason = Escalation.message(ended.failure());
-                        failures.add("credential " + ended.credential().roleName() + ": " + reason);
-                        LOG.warn("sweep could not handle credential={} role={}: {}", ended.credential().credentialId(),
-                                ended.credential().roleName(), reason);
+                        failed(ended.credential(), ended.failure());
                     }
                 }
             }
@@ -217,11 +214,15 @@ public class Sweep {
                 action.get();
                 count.run();
             } catch (RuntimeException e) {
-                String reason = Escalation.message(e);
-                failures.add("credential " + credential.roleName() + ": " + reason);
-                LOG.warn("sweep could not handle credential={} role={}: {}", credential.credentialId(),
-                        credential.roleName(), reason);
+                failed(credential, e);
             }
+        }
+
+        private void failed(LedgerEntry credential, RuntimeException e) {
+            String reason = Escalation.message(e);
+            failures.add("credential " + credential.roleName() + ": " + reason);
+            LOG.warn("sweep could not handle credential={} role={}: {}", credential.credentialId(),
+                    credential.roleName(), reason);
         }
     }
 }

@@ -55,11 +55,7 @@ public class Ledger {
         try {
             List<Optional<LedgerEntry>> out = new java.util.ArrayList<>();
             for (LedgerEntry recorded : chain.appendAllIfOpen(entries)) {
-                if (recorded != null) {
-                    LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
-                            recorded.credentialId(), recorded.runId(), recorded.hash());
-                }
-                out.add(Optional.ofNullable(recorded));
+                out.add(Optional.ofNullable(recorded).map(Ledger::logged));
             }
             return out;
         } catch (SQLException | RuntimeException e) {
@@ -70,12 +66,7 @@ public class Ledger {
     private Optional<LedgerEntry> append(LedgerEntry entry, boolean onlyIfOpen) {
         try {
             LedgerEntry recorded = onlyIfOpen ? chain.appendIfOpen(entry) : chain.append(entry);
-            if (recorded == null) {
-                return Optional.empty();
-            }
-            LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
-                    recorded.credentialId(), recorded.runId(), recorded.hash());
-            return Optional.of(recorded);
+            return Optional.ofNullable(recorded).map(Ledger::logged);
         } catch (SQLException | RuntimeException e) {
             if (UNIQUE_VIOLATION.equals(sqlState(e))) {
                 if (LedgerEntry.REQUESTED.equals(entry.event())) {
@@ -87,6 +78,13 @@ public class Ledger {
             }
             throw unavailable(e);
         }
+    }
+
+    /** Logs the new chain head: the copy of the chain kept outside the database. */
+    private static LedgerEntry logged(LedgerEntry recorded) {
+        LOG.info("ledger seq={} event={} credential={} run={} hash={}", recorded.seq(), recorded.event(),
+                recorded.credentialId(), recorded.runId(), recorded.hash());
+        return recorded;
     }
 
     /** The state of the run's latest attempt, if the run was ever seen. */
