@@ -265,10 +265,7 @@ class AuditTest {
     /** A ledger from before V4 gets its open credentials listed from the migration on. */
     @Test
     void theMigrationFindsTheCredentialsAlreadyOpen() throws Exception {
-        String schema = "ledger_v3_" + UUID.randomUUID().toString().substring(0, 8);
-        org.flywaydb.core.Flyway.configure().dataSource(env.jdbcUrl() + "?user=postgres", "postgres", "")
-                .locations("classpath:schema/migrations").schemas(schema).target("3")
-                .placeholders(Map.of("ledger_writer", TestEnvironment.BOT)).load().migrate();
+        String schema = env.ledgerMigratedTo("3");
         try {
             org.postgresql.ds.PGSimpleDataSource asBot = new org.postgresql.ds.PGSimpleDataSource();
             asBot.setUrl(env.jdbcUrl());

@@ -256,10 +256,7 @@ class HashChainTest {
 
     @Test
     void aLedgerFromBeforeTheChainKeepsItsOldRowsAndChainsTheNewOnes() throws Exception {
-        String schema = "ledger_v1_" + UUID.randomUUID().toString().substring(0, 8);
-        org.flywaydb.core.Flyway.configure().dataSource(env.jdbcUrl() + "?user=postgres", "postgres", "")
-                .locations("classpath:schema/migrations").schemas(schema).target("1")
-                .placeholders(Map.of("ledger_writer", TestEnvironment.BOT)).load().migrate();
+        String schema = env.ledgerMigratedTo("1");
         LedgerTable table = new LedgerTable(schema);
         try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
             for (int i = 0; i < 2; i++) {

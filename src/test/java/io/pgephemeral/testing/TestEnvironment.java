@@ -164,6 +164,18 @@ public final class TestEnvironment {
         return DriverManager.getConnection(adminUrl, properties);
     }
 
+    /**
+     * A fresh schema with the ledger's migrations applied up to {@code version}, as a ledger of
+     * that age would be; returns the schema's name.
+     */
+    public String ledgerMigratedTo(String version) {
+        String schema = "ledger_v" + version + "_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        org.flywaydb.core.Flyway.configure().dataSource(jdbcUrl + "?user=postgres", "postgres", "")
+                .locations("classpath:schema/migrations").schemas(schema).target(version)
+                .placeholders(Map.of("ledger_writer", BOT)).load().migrate();
+        return schema;
+    }
+
     /** A password login over TCP, checked by the server with SCRAM-SHA-256. */
     public Connection login(String user, String password) throws SQLException {
         return DriverManager.getConnection(jdbcUrl, user, password);
