@@ -27,6 +27,9 @@ public class Deescalation {
     /** The role name recorded when access ended before any role was created. */
     static final String NO_ROLE = "(none)";
 
+    /** How often a deescalate reads the run again when escalations keep starting under it. */
+    private static final int RUN_END_PASSES = 3;
+
     private final Revoker revoker;
     private final Ledger ledger;
     private final Clock clock;
@@ -38,23 +41,32 @@ public class Deescalation {
     }
 
     public Deescalated deescalate(DeescalationRequest request) {
-        List<LedgerEntry> credentials = request.runId() != null
-                ? ledger.statesOfRun(request.runId())
-                : ledger.statesOf(request.requester(), request.target());
-        for (LedgerEntry c : credentials) {
-            if (!c.requester().equals(request.requester()) || !c.target().equals(request.target())) {
-                throw new RequestRefused("run " + request.runId() + " belongs to another requester or target;"
-                        + " nothing was changed");
+        for (int pass = 1; ; pass++) {
+            List<LedgerEntry> credentials = request.runId() != null
+                    ? ledger.statesOfRun(request.runId())
+                    : ledger.statesOf(request.requester(), request.target());
+            for (LedgerEntry c : credentials) {
+                if (!c.requester().equals(request.requester()) || !c.target().equals(request.target())) {
+                    throw new RequestRefused("run " + request.runId() + " belongs to another requester or target;"
+                            + " nothing was changed");
+                }
+            }
+            List<LedgerEntry> open = credentials.stream().filter(LedgerEntry::open).toList();
+            if (!open.isEmpty()) {
+                return end(open, request);
+            }
+            if (request.runId() == null || endedBefore(credentials) || closeRun(request, credentials)) {
+                return new Deescalated(List.of(), nothingToEnd(credentials), List.of());
+            }
+            // An escalation of the run recorded its request after our read: read again and end it.
+            if (pass >= RUN_END_PASSES) {
+                throw new BrokerException("run " + request.runId() + " kept starting new credentials while it was"
+                        + " being ended; retry the deescalation");
             }
         }
-        List<LedgerEntry> open = credentials.stream().filter(LedgerEntry::open).toList();
-        if (open.isEmpty()) {
-            if (request.runId() != null && !endedBefore(credentials)) {
-                closeRun(request, credentials);
-            }
-            return new Deescalated(List.of(), nothingToEnd(credentials), List.of());
-        }
+    }
 
+    private Deescalated end(List<LedgerEntry> open, DeescalationRequest request) {
         List<Deescalated.Removed> removed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         for (LedgerEntry credential : open) {
@@ -85,15 +97,16 @@ public class Deescalation {
     /**
      * Access ended before any credential was issued (Sym sends deescalate for a run whose escalate
      * failed, or overtook it): record that, so that a late escalate of this run is refused instead
-     * of granting access after it ended.
+     * of granting access after it ended. False, and nothing recorded, when an escalation of the run
+     * recorded its request since the run was read: that credential must be ended instead.
      */
-    private void closeRun(DeescalationRequest request, List<LedgerEntry> credentials) {
+    private boolean closeRun(DeescalationRequest request, List<LedgerEntry> credentials) {
         int attempt = credentials.stream().mapToInt(LedgerEntry::attempt).max().orElse(0) + 1;
         Instant now = clock.instant();
-        ledger.append(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt, LedgerEntry.REVOKED, now,
+        return ledger.appendRunEnd(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt, LedgerEntry.REVOKED, now,
                 request.requester(), null, null, request.target(), NO_ROLE, null, now,
                 request.endedBy() != null ? request.endedBy() : Escalation.BROKER,
-                "access ended before any credential was issued; a later escalate of this run is refused"));
+                "access ended before any credential was issued; a later escalate of this run is refused")).isPresent();
     }
 
     private static String nothingToEnd(List<LedgerEntry> credentials) {

@@ -105,8 +105,7 @@ public class Escalation {
                     password, endpoint, validUntil), idempotencyToken(request.runId(), attempt));
             if (ledger.appendIfOpen(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped))
                     .isEmpty()) {
-                String closedBy = ledger.state(requested.credentialId()).map(LedgerEntry::event).orElse("closed");
-                throw new BrokerException("access for run " + request.runId() + " was ended (" + closedBy
+                throw new BrokerException("access for run " + request.runId() + " was ended (" + howEnded(requested)
                         + ") while it was being issued; the new credential was removed");
             }
             LOG.info("issued credential={} run={} requester={} target={} role={} valid_until={}",
@@ -127,6 +126,13 @@ public class Escalation {
             }
             throw e instanceof BrokerException b ? b : new BrokerException(reason, e);
         }
+    }
+
+    /** What closed the credential, or else its run: the first closing state found. */
+    private String howEnded(LedgerEntry requested) {
+        return ledger.statesOfRun(requested.runId()).stream()
+                .sorted(java.util.Comparator.comparing((LedgerEntry e) -> !e.credentialId().equals(requested.credentialId())))
+                .filter(e -> !e.open()).map(LedgerEntry::event).findFirst().orElse("closed");
     }
 
     /** The run was already issued its credential: answer as the first time, change nothing. */

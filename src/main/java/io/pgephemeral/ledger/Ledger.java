@@ -36,7 +36,19 @@ public class Ledger {
      * outside the database, against which a truncated ledger shows.
      */
     public LedgerEntry append(LedgerEntry entry) {
-        return append(entry, false).orElseThrow();
+        return append(entry, false).orElseThrow(() -> new RunEnded(entry.runId()));
+    }
+
+    /**
+     * Records that a run ended before any of its credentials was open; empty if one is open by
+     * now (an escalation recorded its request meanwhile), for the caller to end it instead.
+     */
+    public Optional<LedgerEntry> appendRunEnd(LedgerEntry entry) {
+        try {
+            return Optional.ofNullable(chain.appendRunEnd(entry)).map(Ledger::logged);
+        } catch (SQLException | RuntimeException e) {
+            throw unavailable(e);
+        }
     }
 
     /**
@@ -173,6 +185,13 @@ public class Ledger {
     public static final class AlreadyClosed extends BrokerException {
         AlreadyClosed(LedgerEntry entry) {
             super("credential " + entry.credentialId() + " was already closed by another deescalation or sweep");
+        }
+    }
+
+    /** The run was ended (deescalated, expired) before this credential could start. */
+    public static final class RunEnded extends BrokerException {
+        RunEnded(String runId) {
+            super("access for run " + runId + " has already ended; not issuing it. Nothing was changed");
         }
     }
 

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Appends to the hash chain. One transaction takes the ledger's advisory lock, reads the newest
@@ -39,6 +38,12 @@ public final class LedgerChain {
     /** The events of V3's one-close-per-credential index: a credential with one of them is closed. */
     private static final String CLOSING = "('revoked', 'disabled', 'expired', 'failed')";
 
+    /**
+     * The events that end a run: access was taken away (by a deescalate, the sweep, or a role that
+     * could only be disabled). A run whose attempts merely failed may be retried.
+     */
+    private static final String ENDING_A_RUN = "('revoked', 'disabled', 'expired')";
+
     private final DataSource dataSource;
     private final LedgerTable table;
     private final String prelude;
@@ -54,18 +59,30 @@ public final class LedgerChain {
                 + " SELECT nextval(pg_get_serial_sequence(" + events + ", 'seq')) FROM generate_series(1, ";
     }
 
-    /** Records {@code entry} at the end of the chain and returns it with its seq and hashes. */
+    /**
+     * Records {@code entry} at the end of the chain and returns it with its seq and hashes; null
+     * when the entry opens or continues a credential ({@code requested}, {@code issued}) of a run
+     * that has already ended (see {@link #append(List, Guard)}).
+     */
     public LedgerEntry append(LedgerEntry entry) throws SQLException {
-        return append(List.of(entry), false).get(0);
+        return append(List.of(entry), Guard.RUN_NOT_ENDED).get(0);
     }
 
     /**
      * Records {@code entry} unless its credential already has a closing event (revoked, disabled,
-     * expired, failed); the check runs under the chain's lock, which every writer takes, so no
-     * close can slip in between. Returns null when the credential was closed.
+     * expired, failed), or its run has ended; the check runs under the chain's lock, which every
+     * writer takes, so no close can slip in between. Returns null when the credential was closed.
      */
     public LedgerEntry appendIfOpen(LedgerEntry entry) throws SQLException {
-        return append(List.of(entry), true).get(0);
+        return append(List.of(entry), Guard.CREDENTIAL_OPEN).get(0);
+    }
+
+    /**
+     * Records the end of a run for which no credential is open (a deescalate that found nothing
+     * to remove); null if one of the run's credentials is open by now, for the caller to end it.
+     */
+    public LedgerEntry appendRunEnd(LedgerEntry entry) throws SQLException {
+        return append(List.of(entry), Guard.RUN_IDLE).get(0);
     }
 
     /**
@@ -73,20 +90,66 @@ public final class LedgerChain {
      * the hundred): one element per entry, null where the credential was already closed.
      */
     public List<LedgerEntry> appendAllIfOpen(List<LedgerEntry> entries) throws SQLException {
-        return entries.isEmpty() ? List.of() : append(entries, true);
+        return entries.isEmpty() ? List.of() : append(entries, Guard.CREDENTIAL_OPEN);
     }
 
-    private List<LedgerEntry> append(List<LedgerEntry> entries, boolean onlyIfOpen) throws SQLException {
+    /**
+     * What is checked under the lock before an entry is written. Every guard also refuses a
+     * {@code requested} or {@code issued} entry of a run that has ended: once a deescalate or the
+     * sweep closed a run, no credential of it may start or be issued, whichever of the two read the
+     * run first.
+     */
+    private enum Guard {
+        /** Only the run check. */
+        RUN_NOT_ENDED,
+        /** Also: the entry's credential has no closing event. */
+        CREDENTIAL_OPEN,
+        /** Also: no credential of the entry's run is open. */
+        RUN_IDLE
+    }
+
+    private List<LedgerEntry> append(List<LedgerEntry> entries, Guard guard) throws SQLException {
+        List<String> startingRuns = entries.stream().filter(LedgerChain::startsOrIssues)
+                .map(LedgerEntry::runId).distinct().toList();
+        List<String> checks = new ArrayList<>();
+        if (guard == Guard.CREDENTIAL_OPEN) {
+            checks.add("SELECT DISTINCT credential_id::text FROM " + table.events()
+                    + " WHERE credential_id = ANY (?::uuid[]) AND event IN " + CLOSING);
+        }
+        if (!startingRuns.isEmpty()) {
+            checks.add("SELECT DISTINCT run_id FROM " + table.events() + " WHERE run_id = ANY (?) AND event IN "
+                    + ENDING_A_RUN);
+        }
+        if (guard == Guard.RUN_IDLE) {
+            checks.add("SELECT DISTINCT r.run_id FROM " + table.events() + " r WHERE r.run_id = ANY (?)"
+                    + " AND r.event = 'requested' AND NOT EXISTS (SELECT 1 FROM " + table.events() + " c"
+                    + " WHERE c.credential_id = r.credential_id AND c.event IN " + CLOSING + ")");
+        }
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
                 String prevHash;
                 List<Long> seqs = new ArrayList<>();
-                Set<UUID> closed = new HashSet<>();
-                try (Statement s = c.createStatement()) {
-                    s.execute(prelude + entries.size() + ")"
-                            + (onlyIfOpen ? "; " + closedCheck(entries) : ""));
+                Set<String> closedCredentials = new HashSet<>();
+                Set<String> endedRuns = new HashSet<>();
+                Set<String> busyRuns = new HashSet<>();
+                StringBuilder batch = new StringBuilder(prelude).append(entries.size()).append(")");
+                checks.forEach(check -> batch.append("; ").append(check));
+                try (PreparedStatement s = c.prepareStatement(batch.toString())) {
+                    int parameter = 1;
+                    if (guard == Guard.CREDENTIAL_OPEN) {
+                        s.setArray(parameter++, c.createArrayOf("text",
+                                entries.stream().map(e -> e.credentialId().toString()).toArray()));
+                    }
+                    if (!startingRuns.isEmpty()) {
+                        s.setArray(parameter++, c.createArrayOf("text", startingRuns.toArray()));
+                    }
+                    if (guard == Guard.RUN_IDLE) {
+                        s.setArray(parameter, c.createArrayOf("text",
+                                entries.stream().map(LedgerEntry::runId).distinct().toArray()));
+                    }
+                    s.execute();
                     s.getMoreResults(); // the lock
                     ResultSet head = next(s);
                     prevHash = head.next() ? head.getString(1) : null;
@@ -96,11 +159,14 @@ public final class LedgerChain {
                     while (numbers.next()) {
                         seqs.add(numbers.getLong(1));
                     }
-                    if (onlyIfOpen) {
-                        ResultSet ids = next(s);
-                        while (ids.next()) {
-                            closed.add((UUID) ids.getObject(1));
-                        }
+                    if (guard == Guard.CREDENTIAL_OPEN) {
+                        readInto(next(s), closedCredentials);
+                    }
+                    if (!startingRuns.isEmpty()) {
+                        readInto(next(s), endedRuns);
+                    }
+                    if (guard == Guard.RUN_IDLE) {
+                        readInto(next(s), busyRuns);
                     }
                 }
                 seqs.sort(null);
@@ -108,7 +174,9 @@ public final class LedgerChain {
                 List<LedgerEntry> rows = new ArrayList<>();
                 for (int i = 0; i < entries.size(); i++) {
                     LedgerEntry entry = entries.get(i);
-                    if (closed.contains(entry.credentialId())) {
+                    if (closedCredentials.contains(entry.credentialId().toString())
+                            || (startsOrIssues(entry) && endedRuns.contains(entry.runId()))
+                            || busyRuns.contains(entry.runId())) {
                         out.add(null);
                         continue;
                     }
@@ -135,6 +203,16 @@ public final class LedgerChain {
         }
     }
 
+    private static boolean startsOrIssues(LedgerEntry entry) {
+        return LedgerEntry.REQUESTED.equals(entry.event()) || LedgerEntry.ISSUED.equals(entry.event());
+    }
+
+    private static void readInto(ResultSet r, Set<String> out) throws SQLException {
+        while (r.next()) {
+            out.add(r.getString(1));
+        }
+    }
+
     /** Times as the database stores them, so the hash computed here is the one verify recomputes. */
     private static LedgerEntry storable(LedgerEntry entry) {
         return new LedgerEntry(null, entry.credentialId(), entry.runId(), entry.attempt(),
@@ -149,16 +227,6 @@ public final class LedgerChain {
             throw new SQLException("the ledger's append batch returned fewer results than statements");
         }
         return s.getResultSet();
-    }
-
-    /** Which of the credentials have a closing event. A UUID's text is hex digits and dashes: safe to inline. */
-    private String closedCheck(List<LedgerEntry> entries) {
-        StringBuilder ids = new StringBuilder();
-        for (LedgerEntry e : entries) {
-            ids.append(ids.length() == 0 ? "'" : ", '").append(e.credentialId()).append("'::uuid");
-        }
-        return "SELECT DISTINCT credential_id FROM " + table.events() + " WHERE credential_id IN (" + ids
-                + ") AND event IN " + CLOSING;
     }
 
     private void insert(Connection c, List<LedgerEntry> rows) throws SQLException {
