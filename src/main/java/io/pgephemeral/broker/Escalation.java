@@ -102,7 +102,7 @@ public class Escalation {
         try {
             roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
             StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
-                    password, endpoint, validUntil), idempotencyToken(request.runId(), attempt));
+                    password, endpoint, validUntil), version(request.runId(), attempt));
             if (ledger.appendIfOpen(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped))
                     .isEmpty()) {
                 throw new BrokerException("access for run " + request.runId() + " was ended (" + howEnded(requested)
@@ -114,7 +114,8 @@ public class Escalation {
                     request.requested(), granted, false);
         } catch (RuntimeException e) {
             // A name collision means the role is someone else's: never remove it.
-            List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName, roleName);
+            List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName,
+                    version(request.runId(), attempt));
             String reason = message(e);
             recordFailure(requested, reason + (leftovers.isEmpty() ? "" : "; cleanup incomplete: "
                     + String.join("; ", leftovers)));
@@ -152,7 +153,7 @@ public class Escalation {
             throw new BrokerException("an escalation of run " + unfinished.runId() + " started "
                     + age.toSeconds() + "s ago and is still in progress; retry later. Nothing was changed");
         }
-        List<String> leftovers = undo(unfinished.roleName(), unfinished.secretId(), unfinished.roleName());
+        List<String> leftovers = undo(unfinished.roleName(), unfinished.secretId(), version(unfinished));
         if (!leftovers.isEmpty()) {
             throw new BrokerException("could not clean up an unfinished escalation of run " + unfinished.runId()
                     + ": " + String.join("; ", leftovers));
@@ -161,8 +162,11 @@ public class Escalation {
                 "abandoned: the attempt did not finish within " + Durations.format(settings.inProgressTimeout())));
     }
 
-    /** Removes what an attempt may have created; returns what could not be removed. */
-    private List<String> undo(String roleOrNull, String secretName, String roleName) {
+    /**
+     * Removes what an attempt may have created, and gives the requester's secret back the
+     * credential it held before the attempt wrote into it; returns what could not be undone.
+     */
+    private List<String> undo(String roleOrNull, String secretName, String version) {
         List<String> leftovers = new ArrayList<>();
         if (roleOrNull != null) {
             try {
@@ -172,7 +176,7 @@ public class Escalation {
             }
         }
         try {
-            store.remove(secretName, roleName);
+            store.withdraw(secretName, version);
         } catch (RuntimeException e) {
             leftovers.add("secret " + secretName + ": " + message(e));
         }
@@ -188,9 +192,18 @@ public class Escalation {
         }
     }
 
-    /** The same attempt of the same run always writes the same secret version. */
-    static String idempotencyToken(String runId, int attempt) {
+    /**
+     * The secret version an attempt writes: the same for a retry of the same attempt, so a retried
+     * write creates no second version, and distinct for every attempt of every run, so the version
+     * a secret holds says whose credential it is.
+     */
+    static String version(String runId, int attempt) {
         return UUID.nameUUIDFromBytes((runId + "#" + attempt).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /** The secret version the credential's escalation wrote. */
+    static String version(LedgerEntry credential) {
+        return version(credential.runId(), credential.attempt());
     }
 
     /** One line for people: our own messages as they are, anything else by its type only. */

@@ -56,7 +56,7 @@ public class Revoker {
         }
         RoleRemoval role = roles.remove(credential.roleName());
         SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
-                : store.remove(credential.secretId(), credential.roleName());
+                : store.remove(credential.secretId(), Escalation.version(credential));
         // A role that could only be disabled still exists: the ledger says so, whatever the reason.
         String recorded = role.outcome() == RoleRemoval.Outcome.DISABLED && !LedgerEntry.FAILED.equals(event)
                 ? LedgerEntry.DISABLED : event;
@@ -102,7 +102,7 @@ public class Revoker {
                 secrets.put(credential, credential.secretId() == null
                         ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
                         : CompletableFuture.supplyAsync(() -> store.remove(credential.secretId(),
-                                credential.roleName()), secretRemovals()));
+                                Escalation.version(credential)), secretRemovals()));
             }
         }
         List<LedgerEntry> closes = new ArrayList<>();
@@ -189,8 +189,9 @@ public class Revoker {
     private Deescalated.Removed endInProgress(LedgerEntry credential, String event, String by, String why) {
         boolean closedHere = record(credential, event, by, why + ": ended while its escalation was in progress");
         RoleRemoval role = roles.remove(credential.roleName());
+        // Its write may have replaced the requester's standing credential: put that one back.
         SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
-                : store.remove(credential.secretId(), credential.roleName());
+                : store.withdraw(credential.secretId(), Escalation.version(credential));
         LOG.info("credential={} ended in progress ({}): {}", credential.credentialId(),
                 closedHere ? "closed here" : "closed concurrently", outcome(role, secret));
         return new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),

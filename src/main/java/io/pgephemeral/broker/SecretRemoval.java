@@ -4,6 +4,8 @@ package io.pgephemeral.broker;
 public enum SecretRemoval {
     DELETED,
     ABSENT,
-    /** The secret now holds a newer credential of the same requester and target. */
-    KEPT_FOR_NEWER
+    /** The secret now holds another (newer) credential of the same requester and target. */
+    KEPT_FOR_NEWER,
+    /** A failed write was undone: the secret holds the credential it held before it again. */
+    RESTORED
 }

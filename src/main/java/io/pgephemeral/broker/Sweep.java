@@ -96,6 +96,10 @@ public class Sweep {
 
         Swept go() {
             List<ManagedRole> live = roles.managedRoles();
+            // Listed before the ledger is read, like the roles: an escalation records its request
+            // before it writes its secret, so every secret listed here belongs to a credential the
+            // ledger read below already knows.
+            List<ListedSecret> secrets = store.list();
             List<LedgerEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
             open.sort(Comparator.comparing(LedgerEntry::validUntil));
             Map<String, LedgerEntry> openByRole = new HashMap<>();
@@ -124,9 +128,7 @@ public class Sweep {
                     orphan(role);
                 }
             }
-            for (LedgerEntry failure : ledger.unfinishedFailures(now.minus(settings.lookback()))) {
-                act(failure, () -> finishCleanup(failure), () -> leftovers++);
-            }
+            reconcileSecrets(secrets, open);
             Swept result = new Swept(expired, abandoned, vanished, orphans, leftovers, more, false, List.copyOf(failures));
             LOG.info("sweep expired={} abandoned={} vanished={} orphans={} leftovers={} failures={} more={}",
                     expired, abandoned, vanished, orphans, leftovers, failures.size(), more);
@@ -162,17 +164,49 @@ public class Sweep {
         }
 
         /**
-         * Deletes the secret a failed escalation left. Its role, if it is the broker's and still
-         * exists, is an orphan and was handled above; if it is not the broker's (a name collision),
-         * it must not be touched at all.
+         * Removes every secret of the broker's that holds no open credential: one left by an
+         * escalation that failed and could not delete it, by a crash, or by a create that AWS
+         * carried out after the broker had given up on it. A secret changed within the in-progress
+         * window is left for a later sweep: its escalation may still be running.
          */
-        private Object finishCleanup(LedgerEntry failure) {
-            SecretRemoval secret = failure.secretId() == null ? SecretRemoval.ABSENT
-                    : store.remove(failure.secretId(), failure.roleName());
-            ledger.append(failure.next(LedgerEntry.RECONCILED, clock.instant(), Escalation.BROKER,
-                    "finished the clean-up of a failed escalation: secret "
-                            + secret.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')));
-            return secret;
+        private void reconcileSecrets(List<ListedSecret> secrets, List<LedgerEntry> open) {
+            Set<String> openVersions = new HashSet<>();
+            open.forEach(e -> openVersions.add(Escalation.version(e)));
+            Instant settled = now.minus(settings.inProgressTimeout());
+            for (ListedSecret secret : secrets) {
+                if ((secret.version() != null && openVersions.contains(secret.version()))
+                        || secret.lastChanged().isAfter(settled)) {
+                    continue;
+                }
+                LedgerEntry holder = holderOf(secret);
+                act(holder, () -> removeStray(secret, holder), () -> leftovers++);
+            }
+        }
+
+        /** The credential whose password the secret holds, by its version; or a placeholder. */
+        private LedgerEntry holderOf(ListedSecret secret) {
+            if (secret.roleName() != null && secret.version() != null) {
+                for (LedgerEntry e : ledger.statesOfRole(secret.roleName())) {
+                    if (secret.version().equals(Escalation.version(e))) {
+                        return e;
+                    }
+                }
+            }
+            return new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1, LedgerEntry.RECONCILED, now, UNKNOWN, null,
+                    null, UNKNOWN, secret.roleName() == null ? UNKNOWN : secret.roleName(), secret.name(), now,
+                    null, null);
+        }
+
+        private SecretRemoval removeStray(ListedSecret secret, LedgerEntry holder) {
+            SecretRemoval removal = secret.version() == null ? SecretRemoval.ABSENT
+                    : store.remove(secret.name(), secret.version());
+            if (removal == SecretRemoval.DELETED) {
+                ledger.append(holder.next(LedgerEntry.RECONCILED, clock.instant(), Escalation.BROKER,
+                        "deleted secret " + secret.name() + ", which held this credential's password after the"
+                                + (UNKNOWN.equals(holder.runId()) ? " ledger lost track of it" : " credential was "
+                                + holder.event())));
+            }
+            return removal;
         }
 
         /**

@@ -9,7 +9,7 @@ import java.util.List;
  * @param abandoned escalations that never finished, cleaned up
  * @param vanished  open credentials whose role was already gone, closed
  * @param orphans   temporary logins with no open credential, removed
- * @param leftovers secrets of failed escalations removed
+ * @param leftovers stray secrets removed: the broker's secrets that held no open credential
  * @param more      true when the batch or time budget ran out with work left for the next sweep
  * @param skipped   true when another sweep was running, so this one did nothing
  * @param failures  one line per credential that could not be handled

@@ -126,10 +126,6 @@ public class Ledger {
         return read(() -> repository.findOpenValidSince(since));
     }
 
-    public List<LedgerEntry> unfinishedFailures(java.time.Instant since) {
-        return read(() -> repository.findUnfinishedFailures(since));
-    }
-
     public List<LedgerEntry> historyOfRun(String runId) {
         return read(() -> repository.findHistoryOfRun(runId));
     }

@@ -53,12 +53,6 @@ public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
             + " ORDER BY e.credential_id, e.seq DESC")
     List<LedgerEntry> findOpenValidSince(Instant since);
 
-    /** Failures since then whose clean-up was incomplete and that no sweep has finished yet. */
-    @Query("SELECT f.* FROM ephemeral.ledger_event f WHERE f.event = 'failed' AND f.recorded_at >= :since"
-            + " AND f.detail LIKE '%cleanup incomplete%' AND NOT EXISTS (SELECT 1 FROM ephemeral.ledger_event r"
-            + " WHERE r.credential_id = f.credential_id AND r.event = 'reconciled') ORDER BY f.seq")
-    List<LedgerEntry> findUnfinishedFailures(Instant since);
-
     /** Every event of a run, oldest first. */
     @Query("SELECT * FROM ephemeral.ledger_event WHERE run_id = :runId ORDER BY seq")
     List<LedgerEntry> findHistoryOfRun(String runId);

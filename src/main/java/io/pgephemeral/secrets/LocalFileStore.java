@@ -4,17 +4,21 @@ import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.IssuedCredential;
+import io.pgephemeral.broker.ListedSecret;
 import io.pgephemeral.broker.SecretRemoval;
 import io.pgephemeral.broker.StoredSecret;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,28 +49,26 @@ public final class LocalFileStore implements CredentialStore {
     }
 
     @Override
-    public StoredSecret store(IssuedCredential credential, String idempotencyToken) {
+    public StoredSecret store(IssuedCredential credential, String version) {
         String name = nameFor(credential.requester(), credential.target());
         Path file = fileOf(name);
         try {
             Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Map<String, Object> content = new LinkedHashMap<>();
             content.put("name", name);
-            content.put("version", idempotencyToken);
+            content.put("version", version);
             content.put("tags", SecretTags.of(credential));
             content.put("value", SecretTags.value(credential));
-            Path temp = Files.createTempFile(directory, ".secret-", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try {
-                Files.write(temp, json.writeValueAsBytes(content));
-                try {
-                    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
+            Map<String, Object> existing = readIfExists(file);
+            if (existing != null && version.equals(existing.get("version"))) {
+                return new StoredSecret(name, file.toAbsolutePath().toString());
             }
+            if (existing != null) {
+                // What it held before, for withdraw: as Secrets Manager keeps AWSPREVIOUS.
+                existing.remove("previous");
+                content.put("previous", existing);
+            }
+            write(file, content);
             return new StoredSecret(name, file.toAbsolutePath().toString());
         } catch (IOException e) {
             throw new BrokerException("could not write the credential file " + file + ": " + e.getClass().getSimpleName());
@@ -74,14 +76,14 @@ public final class LocalFileStore implements CredentialStore {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public SecretRemoval remove(String secretName, String roleName) {
+    public SecretRemoval remove(String secretName, String version) {
         Path file = fileOf(secretName);
         try {
-            Map<String, Object> content = json.readValue(Files.readAllBytes(file), Map.class);
-            Object tags = content.get("tags");
-            Object role = tags instanceof Map<?, ?> t ? t.get(SecretTags.ROLE) : null;
-            if (!roleName.equals(role)) {
+            Map<String, Object> content = readIfExists(file);
+            if (content == null) {
+                return SecretRemoval.ABSENT;
+            }
+            if (!version.equals(content.get("version"))) {
                 return SecretRemoval.KEPT_FOR_NEWER;
             }
             Files.delete(file);
@@ -90,6 +92,81 @@ public final class LocalFileStore implements CredentialStore {
             return SecretRemoval.ABSENT;
         } catch (IOException e) {
             throw new BrokerException("could not delete the credential file " + file + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public SecretRemoval withdraw(String secretName, String version) {
+        Path file = fileOf(secretName);
+        try {
+            Map<String, Object> content = readIfExists(file);
+            if (content == null) {
+                return SecretRemoval.ABSENT;
+            }
+            if (!version.equals(content.get("version"))) {
+                return SecretRemoval.KEPT_FOR_NEWER;
+            }
+            if (content.get("previous") instanceof Map<?, ?> previous) {
+                write(file, (Map<String, Object>) previous);
+                return SecretRemoval.RESTORED;
+            }
+            Files.delete(file);
+            return SecretRemoval.DELETED;
+        } catch (NoSuchFileException e) {
+            return SecretRemoval.ABSENT;
+        } catch (IOException e) {
+            throw new BrokerException("could not undo the credential file " + file + ": " + e.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<ListedSecret> list() {
+        List<ListedSecret> out = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.json")) {
+            for (Path file : files) {
+                Map<String, Object> content = readIfExists(file);
+                if (content == null || !(content.get("name") instanceof String name)) {
+                    continue;
+                }
+                Object tags = content.get("tags");
+                Object role = tags instanceof Map<?, ?> t ? t.get(SecretTags.ROLE) : null;
+                out.add(new ListedSecret(name, (String) content.get("version"), (String) role,
+                        Files.getLastModifiedTime(file).toInstant()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new BrokerException("could not list the credential files in " + directory + ": "
+                    + e.getClass().getSimpleName());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> readIfExists(Path file) throws IOException {
+        try {
+            return json.readValue(Files.readAllBytes(file), Map.class);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Whole under a temporary name, then moved into place: a reader never sees half a secret. */
+    private void write(Path file, Map<String, Object> content) throws IOException {
+        Path temp = Files.createTempFile(directory, ".secret-", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            Files.write(temp, json.writeValueAsBytes(content));
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 

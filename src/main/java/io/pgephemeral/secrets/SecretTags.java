@@ -7,8 +7,12 @@ import java.util.Map;
 
 /**
  * Tags on every issued secret. {@code pg-ephemeral:requester} is what the requesters' IAM policy
- * compares with the caller's identity; {@code pg-ephemeral:role} tells deescalate which
- * credential the secret currently holds.
+ * compares with the caller's identity; {@code pg-ephemeral:created-by} marks the secrets the broker
+ * made (the deployment lets no one else set it), which are the only ones it writes into;
+ * {@code pg-ephemeral:role} and {@code pg-ephemeral:expires-at} describe the credential the secret
+ * holds, for people (which credential it holds is decided by its current version), and the
+ * {@code previous-} pair what it held before a replacement, so that a failed replacement can be
+ * undone completely.
  */
 public final class SecretTags {
 
@@ -16,6 +20,11 @@ public final class SecretTags {
     public static final String TARGET = "pg-ephemeral:target";
     public static final String EXPIRES_AT = "pg-ephemeral:expires-at";
     public static final String ROLE = "pg-ephemeral:role";
+    public static final String CREATED_BY = "pg-ephemeral:created-by";
+    public static final String PREVIOUS_ROLE = "pg-ephemeral:previous-role";
+    public static final String PREVIOUS_EXPIRES_AT = "pg-ephemeral:previous-expires-at";
+    /** The value of {@link #CREATED_BY}. */
+    public static final String BROKER = "pg-ephemeral";
 
     private SecretTags() {
     }
@@ -26,6 +35,7 @@ public final class SecretTags {
         tags.put(TARGET, credential.target());
         tags.put(EXPIRES_AT, credential.expiresAt().toString());
         tags.put(ROLE, credential.roleName());
+        tags.put(CREATED_BY, BROKER);
         return tags;
     }
 

@@ -180,10 +180,10 @@ public final class Benchmark {
             for (int i = 0; i < size.latencyRuns(); i++) {
                 String requester = "roundtrip" + users.incrementAndGet() + "@acme.example";
                 long start = System.nanoTime();
-                store.store(credential(requester, "roundtrip_" + i, Instant.now().plusSeconds(60)),
-                        java.util.UUID.randomUUID().toString());
+                String version = java.util.UUID.randomUUID().toString();
+                store.store(credential(requester, "roundtrip_" + i, Instant.now().plusSeconds(60)), version);
                 long elapsed = System.nanoTime() - start;
-                store.remove(store.nameFor(requester, "readonly"), "roundtrip_" + i);
+                store.remove(store.nameFor(requester, "readonly"), version);
                 if (i >= Math.min(5, size.latencyRuns() / 10)) {
                     stats.add(elapsed);
                 }

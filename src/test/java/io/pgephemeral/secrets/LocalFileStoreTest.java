@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,11 +58,24 @@ class LocalFileStoreTest {
         LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"), json);
         String name = store.store(credential("eph_old"), "t1").name();
         store.store(credential("eph_new"), "t2");
-        assertEquals(SecretRemoval.KEPT_FOR_NEWER, store.remove(name, "eph_old"));
+        assertEquals(SecretRemoval.KEPT_FOR_NEWER, store.remove(name, "t1"));
         assertTrue(Files.exists(store.fileOf(name)));
-        assertEquals(SecretRemoval.DELETED, store.remove(name, "eph_new"));
+        assertEquals(SecretRemoval.DELETED, store.remove(name, "t2"));
         assertFalse(Files.exists(store.fileOf(name)));
-        assertEquals(SecretRemoval.ABSENT, store.remove(name, "eph_new"));
+        assertEquals(SecretRemoval.ABSENT, store.remove(name, "t2"));
+    }
+
+    @Test
+    void withdrawGivesTheSecretBackTheCredentialItHeldBefore() throws Exception {
+        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"), json);
+        String name = store.store(credential("eph_old"), "t1").name();
+        store.store(credential("eph_new"), "t2");
+        assertEquals(SecretRemoval.KEPT_FOR_NEWER, store.withdraw(name, "t1"), "only the failed write is undone");
+        assertEquals(SecretRemoval.RESTORED, store.withdraw(name, "t2"));
+        assertEquals("eph_old", ((Map<?, ?>) store.read(name).get("value")).get("username"));
+        assertEquals(List.of("t1"), store.list().stream().map(s -> s.version()).toList());
+        assertEquals(SecretRemoval.DELETED, store.withdraw(name, "t1"), "nothing before the first write");
+        assertEquals(List.of(), store.list());
     }
 
     @Test

@@ -26,10 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * over HTTP POST with {@code X-Amz-Target: secretsmanager.<Operation>}, SigV4-signed requests,
  * errors as {@code {"__type": ..., "message": ...}}. It implements what the broker uses, as the
  * Secrets Manager API reference describes it: name conflicts, ResourceNotFound, deletion with and
- * without a recovery window, ClientRequestToken idempotency, version stages and tags.
+ * without a recovery window, ClientRequestToken idempotency, version stages (moved by
+ * UpdateSecretVersionStage, with AWSPREVIOUS following AWSCURRENT), tags, KMS key ids, resource
+ * policies, and ListSecrets with its name-prefix and tag-key filters and pages.
  *
- * <p>Faults can be queued per operation (HTTP status and error type), and a force-deleted name can
- * be kept reserved for a while, as AWS releases it asynchronously.
+ * <p>Faults can be queued per operation (HTTP status and error type); a call can be stalled (the
+ * connection accepted, no answer) until the test releases it, and then carried out late or
+ * refused; a force-deleted name can be kept reserved for a while, as AWS releases it
+ * asynchronously.
  */
 public final class FakeSecretsManager implements AutoCloseable {
 
@@ -43,6 +47,10 @@ public final class FakeSecretsManager implements AutoCloseable {
         public final String description;
         public final String kmsKeyId;
         public final Map<String, String> tags = new LinkedHashMap<>();
+        /** A resource policy (JSON) if one was put. */
+        public String resourcePolicy;
+        public Instant createdDate = Instant.now();
+        public Instant lastChangedDate = createdDate;
         /** version id to value, oldest first. */
         public final Map<String, String> versions = new LinkedHashMap<>();
         public String current;
@@ -73,6 +81,7 @@ public final class FakeSecretsManager implements AutoCloseable {
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<String> requestBodies = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, Deque<Stall>> stalls = new ConcurrentHashMap<>();
     private volatile long forceDeleteReleaseMillis;
 
     public FakeSecretsManager(JsonMapper json) throws IOException {
@@ -115,6 +124,83 @@ public final class FakeSecretsManager implements AutoCloseable {
         }
     }
 
+    /**
+     * A call held without an answer, as by a service or network that accepted the connection and
+     * went quiet. The test waits for it to arrive, then releases it: carried out late (the client
+     * has usually given up by then), or refused without effect.
+     */
+    public static final class Stall {
+        private final java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        private volatile boolean carryOut;
+
+        /** Waits until the stalled call has reached the service. */
+        public void awaitArrival() throws InterruptedException {
+            if (!arrived.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError("the stalled call never arrived");
+            }
+        }
+
+        /** Carries the call out now, and waits until it took effect. */
+        public void carryOut() throws InterruptedException {
+            carryOut = true;
+            released.countDown();
+            if (!finished.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new AssertionError("the stalled call was not carried out");
+            }
+        }
+
+        /** Answers the call with an error, without carrying it out. */
+        public void refuse() {
+            carryOut = false;
+            released.countDown();
+        }
+    }
+
+    /** The next call of {@code operation} stalls until the returned handle releases it. */
+    public Stall stallNext(String operation) {
+        return stall(operation, 1);
+    }
+
+    /** The {@code nth} call of {@code operation} from now stalls; the ones before it are answered. */
+    public Stall stall(String operation, int nth) {
+        Stall stall = new Stall();
+        Deque<Stall> queue = stalls.computeIfAbsent(operation, k -> new java.util.concurrent.ConcurrentLinkedDeque<>());
+        for (int i = 1; i < nth; i++) {
+            queue.add(PASS);
+        }
+        queue.add(stall);
+        return stall;
+    }
+
+    /** A place in a stall queue for a call that is answered as usual. */
+    private static final Stall PASS = new Stall();
+
+    /** Makes a secret look older than it is: created and last changed {@code age} ago. */
+    public void age(String name, java.time.Duration age) {
+        Secret s = byName.get(name);
+        s.createdDate = s.createdDate.minus(age);
+        s.lastChangedDate = s.lastChangedDate.minus(age);
+    }
+
+    /**
+     * Stores a secret the way another principal of the account could: its own key, tags and
+     * policy. Null key or policy: AWS's managed key, no policy.
+     */
+    public Secret putForeign(String name, String kmsKeyId, Map<String, String> tags, String resourcePolicy,
+                             String value) {
+        Secret s = new Secret(name, "arn:aws:secretsmanager:" + REGION + ":" + ACCOUNT + ":secret:" + name + "-"
+                + UUID.randomUUID().toString().substring(0, 6), "squatted", kmsKeyId);
+        s.tags.putAll(tags);
+        s.resourcePolicy = resourcePolicy;
+        String version = UUID.randomUUID().toString();
+        s.versions.put(version, value);
+        s.current = version;
+        byName.put(name, s);
+        return s;
+    }
+
     /** Keeps a force-deleted name reserved for this long, like AWS's asynchronous deletion. */
     public void releaseForceDeletedNamesAfter(long millis) {
         this.forceDeleteReleaseMillis = millis;
@@ -146,6 +232,7 @@ public final class FakeSecretsManager implements AutoCloseable {
     }
 
     public void reset() {
+        stalls.clear();
         byName.clear();
         reservedUntil.clear();
         faults.clear();
@@ -188,6 +275,24 @@ public final class FakeSecretsManager implements AutoCloseable {
                 send(exchange, fault.status(), error(fault.type(), fault.message()));
                 return;
             }
+            Deque<Stall> held = stalls.get(operation);
+            Stall stall = held == null ? null : held.poll();
+            if (stall == PASS) {
+                stall = null;
+            }
+            if (stall != null) {
+                stall.arrived.countDown();
+                try {
+                    stall.released.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (!stall.carryOut) {
+                    quietly(exchange, 400, error("AccessDeniedException", "stalled call refused"));
+                    return;
+                }
+            }
             Map<String, Object> request = json.readValue(body, Argument.mapOf(String.class, Object.class));
             Object response;
             try {
@@ -200,11 +305,21 @@ public final class FakeSecretsManager implements AutoCloseable {
                         case "DeleteSecret" -> deleteSecret(request);
                         case "TagResource" -> tagResource(request);
                         case "UntagResource" -> untagResource(request);
+                        case "GetResourcePolicy" -> getResourcePolicy(request);
+                        case "PutResourcePolicy" -> putResourcePolicy(request);
+                        case "DeleteResourcePolicy" -> deleteResourcePolicy(request);
+                        case "UpdateSecretVersionStage" -> updateSecretVersionStage(request);
+                        case "ListSecrets" -> listSecrets(request);
                         default -> throw new AwsError("UnknownOperationException", "operation " + operation + " is not supported");
                     };
                 }
             } catch (AwsError e) {
                 send(exchange, 400, error(e.type, e.getMessage()));
+                return;
+            }
+            if (stall != null) {
+                stall.finished.countDown();
+                quietly(exchange, 200, json.writeValueAsBytes(response)); // the client may be long gone
                 return;
             }
             if (fault != null) {
@@ -278,6 +393,7 @@ public final class FakeSecretsManager implements AutoCloseable {
         s.versions.put(token, value);
         s.previous = s.current;
         s.current = token;
+        s.lastChangedDate = Instant.now();
         return Map.of("ARN", s.arn, "Name", s.name, "VersionId", token, "VersionStages", List.of("AWSCURRENT"));
     }
 
@@ -324,8 +440,115 @@ public final class FakeSecretsManager implements AutoCloseable {
             stages.put(s.previous, List.of("AWSPREVIOUS"));
         }
         out.put("VersionIdsToStages", stages);
+        out.put("CreatedDate", s.createdDate.getEpochSecond());
+        out.put("LastChangedDate", s.lastChangedDate.getEpochSecond());
         if (s.deletedDate != null) {
             out.put("DeletedDate", s.deletedDate.getEpochSecond());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> stages(Secret s) {
+        Map<String, Object> stages = new LinkedHashMap<>();
+        if (s.current != null) {
+            stages.put(s.current, List.of("AWSCURRENT"));
+        }
+        if (s.previous != null) {
+            stages.put(s.previous, List.of("AWSPREVIOUS"));
+        }
+        return stages;
+    }
+
+    private Map<String, Object> getResourcePolicy(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ARN", s.arn);
+        out.put("Name", s.name);
+        if (s.resourcePolicy != null) {
+            out.put("ResourcePolicy", s.resourcePolicy);
+        }
+        return out;
+    }
+
+    private Map<String, Object> putResourcePolicy(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        s.resourcePolicy = required(r, "ResourcePolicy");
+        return Map.of("ARN", s.arn, "Name", s.name);
+    }
+
+    private Map<String, Object> deleteResourcePolicy(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        s.resourcePolicy = null;
+        return Map.of("ARN", s.arn, "Name", s.name);
+    }
+
+    /**
+     * Only the two stages the broker uses. As AWS documents: moving a label that another version
+     * holds needs RemoveFromVersionId naming that version, and when AWSCURRENT moves, AWSPREVIOUS
+     * moves to the version it left.
+     */
+    private Map<String, Object> updateSecretVersionStage(Map<String, Object> r) {
+        Secret s = find(required(r, "SecretId"));
+        requireNotDeleted(s);
+        String stage = required(r, "VersionStage");
+        String from = (String) r.get("RemoveFromVersionId");
+        String to = (String) r.get("MoveToVersionId");
+        if (!"AWSCURRENT".equals(stage)) {
+            throw new AwsError("InvalidParameterException", "this fake moves only AWSCURRENT");
+        }
+        if (to != null && !s.versions.containsKey(to)) {
+            throw new AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret version.");
+        }
+        if (to != null && !to.equals(s.current) && !java.util.Objects.equals(from, s.current)) {
+            throw new AwsError("InvalidParameterException", "The staging label AWSCURRENT is currently attached to"
+                    + " version " + s.current + ", so you must explicitly reference that version in"
+                    + " RemoveFromVersionId.");
+        }
+        if (to != null && !to.equals(s.current)) {
+            s.previous = s.current;
+            s.current = to;
+            s.lastChangedDate = Instant.now();
+        }
+        return Map.of("ARN", s.arn, "Name", s.name);
+    }
+
+    /** Filters {@code name} (prefix) and {@code tag-key} (exact), ANDed; pages of MaxResults. */
+    private Map<String, Object> listSecrets(Map<String, Object> r) {
+        List<Secret> all = new ArrayList<>(byName.values());
+        all.sort(java.util.Comparator.comparing(x -> x.name));
+        for (Map<String, Object> filter : list(r.get("Filters"))) {
+            String key = (String) filter.get("Key");
+            @SuppressWarnings("unchecked")
+            List<String> values = (List<String>) filter.get("Values");
+            all.removeIf(x -> switch (key) {
+                case "name" -> values.stream().noneMatch(x.name::startsWith);
+                case "tag-key" -> values.stream().noneMatch(x.tags::containsKey);
+                default -> throw new AwsError("InvalidParameterException", "this fake filters only by name and tag-key");
+            });
+        }
+        if (!Boolean.TRUE.equals(r.get("IncludePlannedDeletion"))) {
+            all.removeIf(x -> x.deletedDate != null);
+        }
+        int max = r.get("MaxResults") instanceof Number n ? n.intValue() : 100;
+        int from = r.get("NextToken") instanceof String t ? Integer.parseInt(t) : 0;
+        List<Map<String, Object>> page = new ArrayList<>();
+        for (Secret x : all.subList(Math.min(from, all.size()), Math.min(from + max, all.size()))) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("ARN", x.arn);
+            entry.put("Name", x.name);
+            if (x.kmsKeyId != null) {
+                entry.put("KmsKeyId", x.kmsKeyId);
+            }
+            entry.put("Tags", x.tags.entrySet().stream().map(t -> Map.of("Key", t.getKey(), "Value", t.getValue())).toList());
+            entry.put("SecretVersionsToStages", stages(x));
+            entry.put("CreatedDate", x.createdDate.getEpochSecond());
+            entry.put("LastChangedDate", x.lastChangedDate.getEpochSecond());
+            page.add(entry);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("SecretList", page);
+        if (from + max < all.size()) {
+            out.put("NextToken", String.valueOf(from + max));
         }
         return out;
     }
@@ -422,6 +645,15 @@ public final class FakeSecretsManager implements AutoCloseable {
 
     private byte[] error(String type, String message) throws IOException {
         return json.writeValueAsBytes(Map.of("__type", type, "message", message));
+    }
+
+    /** Answers a connection the client may have closed already. */
+    private static void quietly(HttpExchange exchange, int status, byte[] body) {
+        try {
+            send(exchange, status, body);
+        } catch (IOException ignored) {
+            // the client gave up on this call
+        }
     }
 
     private static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
