@@ -174,24 +174,30 @@ public class Sweep {
             open.forEach(e -> openVersions.add(Escalation.version(e)));
             Instant settled = now.minus(settings.inProgressTimeout());
             for (ListedSecret secret : secrets) {
-                if ((secret.version() != null && openVersions.contains(secret.version()))
-                        || secret.lastChanged().isAfter(settled)) {
+                if (secret.version() != null && openVersions.contains(secret.version())) {
                     continue;
                 }
-                LedgerEntry holder = holderOf(secret);
+                Optional<LedgerEntry> known = holderOf(secret);
+                // A secret whose credential the ledger shows closed goes now; any other only once
+                // it is older than an escalation can take to record its credential.
+                if (known.map(LedgerEntry::open).orElse(true) && secret.lastChanged().isAfter(settled)) {
+                    continue;
+                }
+                LedgerEntry holder = known.orElseGet(() -> unknownHolder(secret));
                 act(holder, () -> removeStray(secret, holder), () -> leftovers++);
             }
         }
 
-        /** The credential whose password the secret holds, by its version; or a placeholder. */
-        private LedgerEntry holderOf(ListedSecret secret) {
-            if (secret.roleName() != null && secret.version() != null) {
-                for (LedgerEntry e : ledger.statesOfRole(secret.roleName())) {
-                    if (secret.version().equals(Escalation.version(e))) {
-                        return e;
-                    }
-                }
+        /** The credential whose password the secret holds, by its version. */
+        private Optional<LedgerEntry> holderOf(ListedSecret secret) {
+            if (secret.roleName() == null || secret.version() == null) {
+                return Optional.empty();
             }
+            return ledger.statesOfRole(secret.roleName()).stream()
+                    .filter(e -> secret.version().equals(Escalation.version(e))).findFirst();
+        }
+
+        private LedgerEntry unknownHolder(ListedSecret secret) {
             return new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1, LedgerEntry.RECONCILED, now, UNKNOWN, null,
                     null, UNKNOWN, secret.roleName() == null ? UNKNOWN : secret.roleName(), secret.name(), now,
                     null, null);
