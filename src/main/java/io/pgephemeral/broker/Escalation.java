@@ -113,20 +113,28 @@ public class Escalation {
             return new Escalated(requested.credentialId(), roleName, secret.name(), secret.location(), validUntil,
                     request.requested(), granted, false);
         } catch (RuntimeException e) {
-            // A name collision means the role is someone else's: never remove it.
-            List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName,
-                    version(request.runId(), attempt));
-            String reason = message(e);
-            recordFailure(requested, reason + (leftovers.isEmpty() ? "" : "; cleanup incomplete: "
-                    + String.join("; ", leftovers)));
-            LOG.warn("escalation failed run={} requester={} target={}: {}", request.runId(), request.requester(),
-                    target.name(), reason);
-            if (!leftovers.isEmpty()) {
-                throw new BrokerException(reason + " (cleanup incomplete, the next sweep finishes it: "
-                        + String.join("; ", leftovers) + ")", e);
-            }
-            throw e instanceof BrokerException b ? b : new BrokerException(reason, e);
+            // Undoing gets the time kept for it, even when the failure was running out of time.
+            int failedAttempt = attempt;
+            throw Deadline.current().forCleanup().call(() -> failed(e, request, target, requested, roleName,
+                    secretName, version(request.runId(), failedAttempt)));
         }
+    }
+
+    /** Undoes a failed attempt, records the failure and returns the error to answer with. */
+    private BrokerException failed(RuntimeException e, EscalationRequest request, Target target,
+                                   LedgerEntry requested, String roleName, String secretName, String version) {
+        // A name collision means the role is someone else's: never remove it.
+        List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName, version);
+        String reason = message(e);
+        recordFailure(requested, reason + (leftovers.isEmpty() ? "" : "; cleanup incomplete: "
+                + String.join("; ", leftovers)));
+        LOG.warn("escalation failed run={} requester={} target={}: {}", request.runId(), request.requester(),
+                target.name(), reason);
+        if (!leftovers.isEmpty()) {
+            return new BrokerException(reason + " (cleanup incomplete, the next sweep finishes it: "
+                    + String.join("; ", leftovers) + ")", e);
+        }
+        return e instanceof BrokerException b ? b : new BrokerException(reason, e);
     }
 
     /** What closed the credential, or else its run: the first closing state found. */

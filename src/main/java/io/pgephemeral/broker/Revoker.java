@@ -95,14 +95,16 @@ public class Revoker {
             grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
             return out;
         }
-        // Each secret is a network call or two: a few at a time, in the order of the group.
+        // Each secret is a network call or two: a few at a time, in the order of the group, each
+        // worker under this invocation's deadline.
+        Deadline deadline = Deadline.current();
         Map<LedgerEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
         for (LedgerEntry credential : grouped) {
             if (removed.containsKey(credential.roleName())) {
                 secrets.put(credential, credential.secretId() == null
                         ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
-                        : CompletableFuture.supplyAsync(() -> store.remove(credential.secretId(),
-                                Escalation.version(credential)), secretRemovals()));
+                        : CompletableFuture.supplyAsync(() -> deadline.call(() -> store.remove(credential.secretId(),
+                                Escalation.version(credential))), secretRemovals()));
             }
         }
         List<LedgerEntry> closes = new ArrayList<>();
@@ -143,9 +145,15 @@ public class Revoker {
 
     private static SecretRemoval join(CompletableFuture<SecretRemoval> removal) {
         try {
-            return removal.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
+            return removal.get(Deadline.current().forCleanup().bound(java.time.Duration.ofMinutes(1)).toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new BrokerException("removing a secret failed", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new Deadline.Exceeded("waiting for a secret's removal");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while waiting for a secret's removal");
         }
     }
 

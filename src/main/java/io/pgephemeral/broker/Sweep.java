@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -91,7 +92,9 @@ public class Sweep {
 
         Run(Instant now) {
             this.now = now;
-            this.deadline = now.plus(settings.timeBudget());
+            // Its own budget, or less when the invocation has less: it stops before Lambda stops it.
+            Duration left = Deadline.current().remaining();
+            this.deadline = now.plus(left.compareTo(settings.timeBudget()) < 0 ? left : settings.timeBudget());
         }
 
         Swept go() {

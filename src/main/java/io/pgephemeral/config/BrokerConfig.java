@@ -36,6 +36,10 @@ import io.micronaut.core.bind.annotation.Bindable;
  * @param sweepBatchSize    most credentials one sweep acts on; the rest wait for the next sweep
  * @param sweepTimeBudget   how long one sweep may work; keep it below the function's timeout
  * @param sweepLookback     how far back the sweep looks for credentials left open
+ * @param invocationTimeout how long one invocation may take outside Lambda (the CLI); on Lambda,
+ *                          the time Lambda gives the invocation
+ * @param cleanupReserve    of an invocation's time, what is kept for undoing a step that failed or
+ *                          ran out of time (at most a third)
  */
 @ConfigurationProperties("broker")
 public record BrokerConfig(
@@ -65,7 +69,9 @@ public record BrokerConfig(
         @Bindable(defaultValue = "2m") String inProgressTimeout,
         @Bindable(defaultValue = "200") int sweepBatchSize,
         @Bindable(defaultValue = "40s") String sweepTimeBudget,
-        @Bindable(defaultValue = "30d") String sweepLookback) {
+        @Bindable(defaultValue = "30d") String sweepLookback,
+        @Bindable(defaultValue = "60s") String invocationTimeout,
+        @Bindable(defaultValue = "3s") String cleanupReserve) {
 
     /** The ledger's JDBC URL: its own, or the target database's. */
     public @Nullable String ledgerJdbcUrl() {

@@ -7,6 +7,7 @@ import io.micronaut.function.aws.MicronautRequestHandler;
 import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -48,8 +49,13 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
         return ApplicationContext.builder().environments(Environment.FUNCTION, "lambda");
     }
 
+    /**
+     * Lambda's remaining time for this invocation is its deadline ({@link LambdaInvocation});
+     * without it (the CLI, tests calling with no context), the configured cap applies.
+     */
     @Override
     public SymResponse execute(Map<String, Object> event) {
-        return events.handle(event);
+        Duration remaining = LambdaInvocation.takeRemainingTime().orElse(null);
+        return events.handle(event, remaining);
     }
 }

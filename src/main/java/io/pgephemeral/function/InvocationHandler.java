@@ -2,7 +2,11 @@ package io.pgephemeral.function;
 
 import io.micronaut.context.BeanProvider;
 import io.micronaut.context.exceptions.BeanInstantiationException;
+import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.Deadline;
+import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.config.Durations;
 import io.pgephemeral.broker.Deescalation;
 import io.pgephemeral.broker.Escalation;
 import io.pgephemeral.broker.Sweep;
@@ -13,6 +17,8 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 
@@ -31,18 +37,42 @@ public class InvocationHandler {
     private final BeanProvider<Escalation> escalation;
     private final BeanProvider<Deescalation> deescalation;
     private final BeanProvider<Sweep> sweep;
+    private final BrokerConfig config;
 
     // Providers, not beans: a configuration mistake then surfaces as a clear error for each
     // event, instead of a handler that cannot even start.
     public InvocationHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
-                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep) {
+                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep, BrokerConfig config) {
+        this.config = config;
         this.reader = reader;
         this.escalation = escalation;
         this.deescalation = deescalation;
         this.sweep = sweep;
     }
 
+    /** An invocation outside Lambda (the CLI's invoke and sweep): its time is the configured cap. */
     public SymResponse handle(Map<String, Object> event) {
+        return handle(event, null);
+    }
+
+    /**
+     * @param lambdaRemaining the time Lambda gives this invocation before it stops the function,
+     *                        or null outside Lambda
+     */
+    public SymResponse handle(Map<String, Object> event, @Nullable Duration lambdaRemaining) {
+        Deadline deadline;
+        try {
+            deadline = Deadline.of(lambdaRemaining != null ? lambdaRemaining
+                            : Durations.parse(config.invocationTimeout(), ChronoUnit.SECONDS),
+                    Durations.parse(config.cleanupReserve(), ChronoUnit.SECONDS));
+        } catch (IllegalArgumentException e) {
+            return SymResponse.error("the broker is misconfigured: BROKER_INVOCATION_TIMEOUT or"
+                    + " BROKER_CLEANUP_RESERVE: " + e.getMessage());
+        }
+        return deadline.call(() -> dispatch(event));
+    }
+
+    private SymResponse dispatch(Map<String, Object> event) {
         try {
             if (event == null) {
                 return SymResponse.error("the event must be a JSON object");

@@ -1,5 +1,6 @@
 package io.pgephemeral.ledger;
 
+import io.pgephemeral.broker.Deadline;
 import io.pgephemeral.postgres.Sql;
 
 import javax.sql.DataSource;
@@ -8,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -35,6 +37,9 @@ public final class LedgerChain {
     /** "ledg" in ASCII: the first half of the advisory lock key. */
     public static final int LOCK_CLASS = 0x6c656467;
 
+    /** The longest an append waits for the chain's lock, when the invocation has that long. */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
+
     /** The events of V3's one-close-per-credential index: a credential with one of them is closed. */
     private static final String CLOSING = "('revoked', 'disabled', 'expired', 'failed')";
 
@@ -52,9 +57,7 @@ public final class LedgerChain {
         this.dataSource = dataSource;
         this.table = table;
         String events = Sql.literal(table.events());
-        // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
-        this.prelude = "SET LOCAL lock_timeout = '10s';"
-                + " SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + events + "::regclass::oid::int4);"
+        this.prelude = " SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", " + events + "::regclass::oid::int4);"
                 + " SELECT hash FROM " + table.events() + " ORDER BY seq DESC LIMIT 1;"
                 + " SELECT nextval(pg_get_serial_sequence(" + events + ", 'seq')) FROM generate_series(1, ";
     }
@@ -134,7 +137,10 @@ public final class LedgerChain {
                 Set<String> closedCredentials = new HashSet<>();
                 Set<String> endedRuns = new HashSet<>();
                 Set<String> busyRuns = new HashSet<>();
-                StringBuilder batch = new StringBuilder(prelude).append(entries.size()).append(")");
+                // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
+                StringBuilder batch = new StringBuilder("SET LOCAL lock_timeout = '")
+                        .append(Deadline.current().bound(LOCK_WAIT).toMillis()).append("ms';")
+                        .append(prelude).append(entries.size()).append(")");
                 checks.forEach(check -> batch.append("; ").append(check));
                 try (PreparedStatement s = c.prepareStatement(batch.toString())) {
                     int parameter = 1;

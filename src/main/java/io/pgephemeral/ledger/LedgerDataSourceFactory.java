@@ -58,12 +58,13 @@ public class LedgerDataSourceFactory {
     /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */
     @Singleton
     LedgerChain ledgerChain(LedgerPool pool) {
-        return new LedgerChain(pool.pool(), LedgerTable.DEFAULT);
+        return new LedgerChain(io.pgephemeral.postgres.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 
+    /** Every read and write of the ledger waits no longer than the invocation may. */
     @Singleton
     @Named("default")
     DataSource ledgerDataSource(LedgerPool pool) {
-        return pool.pool();
+        return io.pgephemeral.postgres.BoundedConnections.of(pool.pool());
     }
 }

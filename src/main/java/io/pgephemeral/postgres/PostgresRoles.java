@@ -2,6 +2,7 @@ package io.pgephemeral.postgres;
 
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.DatabaseRoles;
+import io.pgephemeral.broker.Deadline;
 import io.pgephemeral.broker.ManagedRole;
 import io.pgephemeral.broker.NewLogin;
 import io.pgephemeral.broker.RoleNameTaken;
@@ -17,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -295,6 +297,16 @@ public final class PostgresRoles implements DatabaseRoles {
 
     /** The role's oid if it exists and is one of ours (see {@link #MANAGED}); null if absent; refusal if not. */
     private Long managedRoleOid(Connection c, String roleName) throws SQLException {
+        // Whether it exists, first, from pg_authid alone: undoing an escalation whose role was never
+        // created must not wait on pg_auth_members, which may be the very lock that failed it.
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            p.setString(1, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+            }
+        }
         try (PreparedStatement p = c.prepareStatement(
                 "SELECT r.oid, " + MANAGED + " FROM pg_roles r WHERE r.rolname = ?")) {
             p.setString(1, settings.markerRole());
@@ -343,7 +355,7 @@ public final class PostgresRoles implements DatabaseRoles {
 
     /** pg_terminate_backend only signals; wait until the backends have really exited. */
     private void awaitSessionsGone(Connection c, Array oids) throws SQLException {
-        long deadline = System.nanoTime() + TERMINATE_WAIT_MS * 1_000_000;
+        long deadline = System.nanoTime() + Deadline.current().bound(Duration.ofMillis(TERMINATE_WAIT_MS)).toNanos();
         try (PreparedStatement p = c.prepareStatement(
                 "SELECT count(*) FROM pg_stat_activity WHERE usesysid = ANY (?) AND pid <> pg_backend_pid()")) {
             p.setArray(1, oids);
@@ -463,9 +475,46 @@ public final class PostgresRoles implements DatabaseRoles {
         }
     }
 
-    /** SET LOCAL takes no parameters; the value is a number we format ourselves. */
+    /**
+     * SET LOCAL takes no parameters; the value is a number we format ourselves: the configured lock
+     * timeout, or less when the invocation has less time left.
+     */
     private String lockTimeout() {
-        return "SET LOCAL lock_timeout = '" + settings.lockTimeout().toMillis() + "ms'";
+        return "SET LOCAL lock_timeout = '" + Deadline.current().bound(settings.lockTimeout()).toMillis() + "ms'";
+    }
+
+    /**
+     * The error for a lock wait that timed out (55P03). PostgreSQL does not say which lock it was,
+     * and it may be a catalog's (a VACUUM FULL or LOCK of pg_authid or pg_auth_members blocks all
+     * role DDL) as well as the broker's advisory lock: look at who holds which now, and name it.
+     */
+    private BrokerException lockTimedOut(Connection c, long waitedMs) {
+        String held = null;
+        try (PreparedStatement p = c.prepareStatement("SELECT CASE WHEN l.locktype = 'advisory'"
+                + " THEN 'the role-administration lock (pg_advisory_xact_lock(' || ? || '))'"
+                + " ELSE 'a lock on ' || l.relation::regclass::text END, l.pid FROM pg_locks l"
+                + " WHERE l.granted AND l.pid <> pg_backend_pid() AND ((l.locktype = 'advisory' AND l.objsubid = 1"
+                + " AND l.classid::bigint = (?::bigint >> 32) AND l.objid::bigint = (?::bigint & 4294967295))"
+                + " OR (l.locktype = 'relation' AND l.relation IN ('pg_catalog.pg_authid'::regclass,"
+                + " 'pg_catalog.pg_auth_members'::regclass, 'pg_catalog.pg_shdepend'::regclass)"
+                + " AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')))"
+                + " ORDER BY l.locktype = 'advisory' LIMIT 1")) {
+            p.setLong(1, settings.lockKey());
+            p.setLong(2, settings.lockKey());
+            p.setLong(3, settings.lockKey());
+            p.setQueryTimeout(2);
+            try (ResultSet r = p.executeQuery()) {
+                if (r.next()) {
+                    held = r.getString(1) + ", held by backend " + r.getInt(2);
+                }
+            }
+        } catch (SQLException ignored) {
+            // no better explanation than the plain one below
+        }
+        String what = held != null ? held : "a lock on a role or a system catalog";
+        return new BrokerException("timed out after " + waitedMs + " ms waiting for " + what
+                + (held == null || held.startsWith("the role") ? " (another escalation, sweep or tool)" : "")
+                + "; nothing was changed");
     }
 
     private String lockStatement() {
@@ -497,6 +546,7 @@ public final class PostgresRoles implements DatabaseRoles {
      */
     private void withRetries(Connection c, Batch work) throws SQLException {
         for (int attempt = 1; ; attempt++) {
+            long lockWaitMs = Deadline.current().bound(settings.lockTimeout()).toMillis();
             c.setAutoCommit(false);
             try {
                 work.run();
@@ -505,9 +555,7 @@ public final class PostgresRoles implements DatabaseRoles {
             } catch (SQLException e) {
                 rollbackQuietly(c);
                 if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-                    throw new BrokerException("timed out after " + settings.lockTimeout().toMillis()
-                            + " ms waiting for the role-administration lock (pg_advisory_xact_lock("
-                            + settings.lockKey() + ")), held by another escalation, sweep or tool");
+                    throw lockTimedOut(c, lockWaitMs);
                 }
                 if (!retryable(e) || attempt >= MAX_ATTEMPTS) {
                     throw e;

@@ -35,8 +35,9 @@ public final class TargetDatabase implements AutoCloseable {
         this.pool = new HikariDataSource(config);
     }
 
+    /** A connection bounded by the invocation's deadline (see {@link BoundedConnections}). */
     public Connection connect() throws SQLException {
-        return pool.getConnection();
+        return BoundedConnections.open(pool);
     }
 
     /** The pool's counters (open, idle, waiting connections). */

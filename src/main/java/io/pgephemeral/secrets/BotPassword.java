@@ -38,7 +38,7 @@ public class BotPassword {
         }
         String value;
         try {
-            value = client.get().getSecretValue(b -> b.secretId(secretId)).secretString();
+            value = client.get().getSecretValue(b -> b.overrideConfiguration(SecretsManagerStore.bounded()).secretId(secretId)).secretString();
         } catch (SdkException e) {
             throw new IllegalStateException("could not read the bot's password from secret " + secretId + ": "
                     + SecretsManagerStore.describe(e));

@@ -4,7 +4,12 @@ import io.pgephemeral.broker.BrokerException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import io.pgephemeral.broker.Deadline;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -33,10 +38,15 @@ final class PendingClient implements Supplier<SecretsManagerClient> {
     @Override
     public SecretsManagerClient get() {
         try {
-            return client.join();
-        } catch (CompletionException e) {
+            return client.get(Deadline.current().bound(Duration.ofMinutes(1)).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw new BrokerException("could not set up the Secrets Manager client: " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new Deadline.Exceeded("setting up the Secrets Manager client");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while setting up the Secrets Manager client");
         }
     }
 }

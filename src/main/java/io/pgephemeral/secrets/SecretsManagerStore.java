@@ -4,10 +4,12 @@ import io.micronaut.core.annotation.Nullable;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
+import io.pgephemeral.broker.Deadline;
 import io.pgephemeral.broker.IssuedCredential;
 import io.pgephemeral.broker.ListedSecret;
 import io.pgephemeral.broker.SecretRemoval;
 import io.pgephemeral.broker.StoredSecret;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.CreateSecretRequest;
@@ -23,6 +25,7 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerExcept
 import software.amazon.awssdk.services.secretsmanager.model.Tag;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,6 +50,7 @@ public final class SecretsManagerStore implements CredentialStore {
     private static final long RESERVED_NAME_BACKOFF_MS = 250;
     private static final String CURRENT = "AWSCURRENT";
     private static final String PREVIOUS = "AWSPREVIOUS";
+    private static final Duration LONGEST_CALL = Duration.ofMinutes(1);
 
     private final Supplier<SecretsManagerClient> client;
     private final SecretNames names;
@@ -78,6 +82,7 @@ public final class SecretsManagerStore implements CredentialStore {
             for (int attempt = 0; ; attempt++) {
                 try {
                     String arn = client.get().createSecret(CreateSecretRequest.builder()
+                            .overrideConfiguration(bounded())
                             .name(name)
                             .description("pg-ephemeral credential of " + credential.requester() + " for "
                                     + credential.target() + ", valid until " + credential.expiresAt())
@@ -93,7 +98,7 @@ public final class SecretsManagerStore implements CredentialStore {
                     if (!scheduledForDeletion(name) || attempt >= RESERVED_NAME_RETRIES) {
                         throw e;
                     }
-                    sleep(RESERVED_NAME_BACKOFF_MS * (attempt + 1));
+                    sleep(Deadline.current().bound(Duration.ofMillis(RESERVED_NAME_BACKOFF_MS * (attempt + 1))).toMillis());
                 }
             }
         } catch (SdkException e) {
@@ -107,17 +112,17 @@ public final class SecretsManagerStore implements CredentialStore {
      * that, the tags record what the secret held, for {@link #withdraw}.
      */
     private StoredSecret replace(String name, IssuedCredential credential, String value, String version) {
-        DescribeSecretResponse existing = client.get().describeSecret(b -> b.secretId(name));
+        DescribeSecretResponse existing = client.get().describeSecret(b -> b.overrideConfiguration(bounded()).secretId(name));
         requireOwn(existing, credential.requester());
         if (!version.equals(current(existing))) {
             Map<String, String> previous = new LinkedHashMap<>();
             previous.put(SecretTags.PREVIOUS_ROLE, Objects.requireNonNullElse(tag(existing, SecretTags.ROLE), ""));
             previous.put(SecretTags.PREVIOUS_EXPIRES_AT,
                     Objects.requireNonNullElse(tag(existing, SecretTags.EXPIRES_AT), ""));
-            client.get().tagResource(b -> b.secretId(existing.arn()).tags(tags(previous)));
-            client.get().putSecretValue(b -> b.secretId(existing.arn()).secretString(value).clientRequestToken(version));
+            client.get().tagResource(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).tags(tags(previous)));
+            client.get().putSecretValue(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).secretString(value).clientRequestToken(version));
         }
-        client.get().tagResource(b -> b.secretId(existing.arn()).tags(tags(SecretTags.of(credential))));
+        client.get().tagResource(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).tags(tags(SecretTags.of(credential))));
         return new StoredSecret(name, existing.arn());
     }
 
@@ -136,7 +141,7 @@ public final class SecretsManagerStore implements CredentialStore {
         } else if (!sameKey(existing.kmsKeyId())) {
             problem = "it is encrypted under " + (existing.kmsKeyId() == null ? "AWS's managed key"
                     : "KMS key " + existing.kmsKeyId()) + ", not the broker's";
-        } else if (client.get().getResourcePolicy(b -> b.secretId(existing.arn())).resourcePolicy() != null) {
+        } else if (client.get().getResourcePolicy(b -> b.overrideConfiguration(bounded()).secretId(existing.arn())).resourcePolicy() != null) {
             problem = "it has a resource policy";
         }
         if (problem != null) {
@@ -166,7 +171,7 @@ public final class SecretsManagerStore implements CredentialStore {
             }
             // No recovery window: no version that held the password stays retrievable, and the name
             // is free for the requester's next escalation at once.
-            client.get().deleteSecret(b -> b.secretId(existing.arn()).forceDeleteWithoutRecovery(true));
+            client.get().deleteSecret(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).forceDeleteWithoutRecovery(true));
             return SecretRemoval.DELETED;
         } catch (ResourceNotFoundException e) {
             return SecretRemoval.ABSENT;
@@ -187,10 +192,10 @@ public final class SecretsManagerStore implements CredentialStore {
             }
             String previous = stage(existing, PREVIOUS);
             if (previous == null) {
-                client.get().deleteSecret(b -> b.secretId(existing.arn()).forceDeleteWithoutRecovery(true));
+                client.get().deleteSecret(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).forceDeleteWithoutRecovery(true));
                 return SecretRemoval.DELETED;
             }
-            client.get().updateSecretVersionStage(b -> b.secretId(existing.arn()).versionStage(CURRENT)
+            client.get().updateSecretVersionStage(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).versionStage(CURRENT)
                     .moveToVersionId(previous).removeFromVersionId(version));
             Map<String, String> restored = new LinkedHashMap<>();
             String role = tag(existing, SecretTags.PREVIOUS_ROLE);
@@ -202,7 +207,7 @@ public final class SecretsManagerStore implements CredentialStore {
                 restored.put(SecretTags.EXPIRES_AT, expiresAt);
             }
             if (!restored.isEmpty()) {
-                client.get().tagResource(b -> b.secretId(existing.arn()).tags(tags(restored)));
+                client.get().tagResource(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).tags(tags(restored)));
             }
             return SecretRemoval.RESTORED;
         } catch (ResourceNotFoundException e) {
@@ -219,7 +224,7 @@ public final class SecretsManagerStore implements CredentialStore {
             String next = null;
             do {
                 String page = next;
-                ListSecretsResponse response = client.get().listSecrets(b -> b.maxResults(100).nextToken(page)
+                ListSecretsResponse response = client.get().listSecrets(b -> b.overrideConfiguration(bounded()).maxResults(100).nextToken(page)
                         .filters(Filter.builder().key(FilterNameStringType.NAME).values(names.prefix()).build(),
                                 Filter.builder().key(FilterNameStringType.TAG_KEY).values(SecretTags.CREATED_BY).build()));
                 for (SecretListEntry s : response.secretList()) {
@@ -242,7 +247,7 @@ public final class SecretsManagerStore implements CredentialStore {
     /** The secret, or null if it does not exist or is scheduled for deletion. */
     private @Nullable DescribeSecretResponse describeLive(String name) {
         try {
-            DescribeSecretResponse existing = client.get().describeSecret(b -> b.secretId(name));
+            DescribeSecretResponse existing = client.get().describeSecret(b -> b.overrideConfiguration(bounded()).secretId(name));
             return existing.deletedDate() == null ? existing : null;
         } catch (ResourceNotFoundException e) {
             return null;
@@ -251,7 +256,7 @@ public final class SecretsManagerStore implements CredentialStore {
 
     private boolean scheduledForDeletion(String name) {
         try {
-            return client.get().describeSecret(b -> b.secretId(name)).deletedDate() != null;
+            return client.get().describeSecret(b -> b.overrideConfiguration(bounded()).secretId(name)).deletedDate() != null;
         } catch (ResourceNotFoundException e) {
             return true; // gone between our calls: the name is being released, try again
         }
@@ -289,6 +294,16 @@ public final class SecretsManagerStore implements CredentialStore {
 
     private static @Nullable String tag(List<Tag> tags, String key) {
         return tags.stream().filter(t -> Objects.equals(t.key(), key)).map(Tag::value).findFirst().orElse(null);
+    }
+
+    /**
+     * Every call ends by the invocation's deadline, retries included: a Secrets Manager that
+     * accepts the connection and never answers cannot hold the broker past it.
+     */
+    static AwsRequestOverrideConfiguration bounded() {
+        Deadline deadline = Deadline.current();
+        deadline.check("calling Secrets Manager");
+        return AwsRequestOverrideConfiguration.builder().apiCallTimeout(deadline.bound(LONGEST_CALL)).build();
     }
 
     /** AWS's error code and message, one line; never the request, which holds the password. */

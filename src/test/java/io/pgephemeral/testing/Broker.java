@@ -54,6 +54,11 @@ public final class Broker implements AutoCloseable {
         return function.handleRequest(event, null);
     }
 
+    /** As Lambda calls it, with the invocation's context (its remaining time). */
+    public SymResponse handle(Map<String, Object> event, com.amazonaws.services.lambda.runtime.Context lambda) {
+        return function.handleRequest(event, lambda);
+    }
+
     public ApplicationContext context() {
         return context;
     }
