@@ -52,6 +52,8 @@ public class LedgerDataSourceFactory {
         // The sweep appends its closes as one batch: sent as one multi-row INSERT, the ledger's
         // statement-level trigger runs once for the batch instead of once per row.
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        hikari.addDataSourceProperty("connectTimeout", "5");
         return new LedgerPool(new HikariDataSource(hikari));
     }
 

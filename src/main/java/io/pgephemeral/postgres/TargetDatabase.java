@@ -32,6 +32,9 @@ public final class TargetDatabase implements AutoCloseable {
         config.addDataSourceProperty("ApplicationName", "pg-ephemeral");
         // The broker never sends client-side prepared statements worth caching; keep the server clean.
         config.addDataSourceProperty("prepareThreshold", "0");
+        // Lets the kernel notice a connection whose server vanished (a failover) while it is idle.
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("connectTimeout", "5");
         this.pool = new HikariDataSource(config);
     }
 
