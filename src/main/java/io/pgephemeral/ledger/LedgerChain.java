@@ -40,15 +40,6 @@ public final class LedgerChain {
     /** The longest an append waits for the chain's lock, when the invocation has that long. */
     private static final Duration LOCK_WAIT = Duration.ofSeconds(10);
 
-    /** The events of V3's one-close-per-credential index: a credential with one of them is closed. */
-    private static final String CLOSING = "('revoked', 'disabled', 'expired', 'failed')";
-
-    /**
-     * The events that end a run: access was taken away (by a deescalate, the sweep, or a role that
-     * could only be disabled). A run whose attempts merely failed may be retried.
-     */
-    private static final String ENDING_A_RUN = "('revoked', 'disabled', 'expired')";
-
     private final DataSource dataSource;
     private final LedgerTable table;
     private final String prelude;
@@ -117,16 +108,16 @@ public final class LedgerChain {
         List<String> checks = new ArrayList<>();
         if (guard == Guard.CREDENTIAL_OPEN) {
             checks.add("SELECT DISTINCT credential_id::text FROM " + table.events()
-                    + " WHERE credential_id = ANY (?::uuid[]) AND event IN " + CLOSING);
+                    + " WHERE credential_id = ANY (?::uuid[]) AND event IN " + LedgerEntry.CLOSING_SQL);
         }
         if (!startingRuns.isEmpty()) {
             checks.add("SELECT DISTINCT run_id FROM " + table.events() + " WHERE run_id = ANY (?) AND event IN "
-                    + ENDING_A_RUN);
+                    + LedgerEntry.RUN_ENDING_SQL);
         }
         if (guard == Guard.RUN_IDLE) {
             checks.add("SELECT DISTINCT r.run_id FROM " + table.events() + " r WHERE r.run_id = ANY (?)"
-                    + " AND r.event = 'requested' AND NOT EXISTS (SELECT 1 FROM " + table.events() + " c"
-                    + " WHERE c.credential_id = r.credential_id AND c.event IN " + CLOSING + ")");
+                    + " AND r.event = '" + LedgerEntry.REQUESTED + "' AND NOT EXISTS (SELECT 1 FROM " + table.events()
+                    + " c WHERE c.credential_id = r.credential_id AND c.event IN " + LedgerEntry.CLOSING_SQL + ")");
         }
         try (Connection c = dataSource.getConnection()) {
             boolean autoCommit = c.getAutoCommit();

@@ -75,6 +75,29 @@ public record LedgerEntry(
     public static final String EXPIRED = "expired";
     public static final String RECONCILED = "reconciled";
 
+    // The sets of events the ledger's queries and guards use, defined here once, as SQL lists
+    // (compile-time constants, so that repository annotations can use them too).
+
+    /**
+     * Events that close a credential: at most one per credential (V3's unique index, which
+     * {@code LedgerEventSetsTest} compares with this list).
+     */
+    public static final String CLOSING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
+            + FAILED + "')";
+    /**
+     * Events after which a credential is no longer open: a closing event, or the sweep's
+     * {@code reconciled} note on a credential it found without its role.
+     */
+    public static final String ENDED_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
+            + FAILED + "', '" + RECONCILED + "')";
+    /**
+     * Events that end a run: access was taken away. A run whose attempts merely failed may be
+     * retried; once it has one of these, no credential of it may be requested or issued.
+     */
+    public static final String RUN_ENDING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "')";
+    /** Events of a credential that is open: it may be usable, so ending access must act on it. */
+    public static final String OPEN_SQL = "('" + REQUESTED + "', '" + ISSUED + "')";
+
     /** The next event of the same credential. */
     public LedgerEntry next(String event, Instant at, @Nullable String actor, @Nullable String detail) {
         return new LedgerEntry(null, credentialId, runId, attempt, event, at, requester, approver, reason,

@@ -21,9 +21,9 @@ import java.util.UUID;
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
 
-    String CLOSED = "('revoked', 'disabled', 'expired', 'failed', 'reconciled')";
     /** Closing events first, a sweep's 'reconciled' note only when there is no other, then newest. */
-    String STATE_ORDER = " ORDER BY credential_id, (event IN " + CLOSED + ") DESC, (event = 'reconciled'), seq DESC";
+    String STATE_ORDER = " ORDER BY credential_id, (event IN " + LedgerEntry.CLOSING_SQL + ") DESC, (event = '"
+            + LedgerEntry.RECONCILED + "') DESC, seq DESC";
 
     /** The state of each credential of a run. */
     @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE run_id = :runId" + STATE_ORDER)
@@ -47,9 +47,9 @@ public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
      * the sweep's working set. Older open credentials were already seen by earlier sweeps.
      */
     @Query("SELECT DISTINCT ON (e.credential_id) e.* FROM ephemeral.ledger_event e"
-            + " WHERE e.valid_until >= :since AND e.event IN ('requested', 'issued')"
+            + " WHERE e.valid_until >= :since AND e.event IN " + LedgerEntry.OPEN_SQL
             + " AND NOT EXISTS (SELECT 1 FROM ephemeral.ledger_event c WHERE c.credential_id = e.credential_id"
-            + " AND c.event IN " + CLOSED + ")"
+            + " AND c.event IN " + LedgerEntry.ENDED_SQL + ")"
             + " ORDER BY e.credential_id, e.seq DESC")
     List<LedgerEntry> findOpenValidSince(Instant since);
 
