@@ -80,11 +80,9 @@ public final class LocalFileStore implements CredentialStore {
         Path file = fileOf(secretName);
         try {
             Map<String, Object> content = readIfExists(file);
-            if (content == null) {
-                return SecretRemoval.ABSENT;
-            }
-            if (!version.equals(content.get("version"))) {
-                return SecretRemoval.KEPT_FOR_NEWER;
+            SecretRemoval otherwise = unlessHolding(content, version);
+            if (otherwise != null) {
+                return otherwise;
             }
             Files.delete(file);
             return SecretRemoval.DELETED;
@@ -101,11 +99,9 @@ public final class LocalFileStore implements CredentialStore {
         Path file = fileOf(secretName);
         try {
             Map<String, Object> content = readIfExists(file);
-            if (content == null) {
-                return SecretRemoval.ABSENT;
-            }
-            if (!version.equals(content.get("version"))) {
-                return SecretRemoval.KEPT_FOR_NEWER;
+            SecretRemoval otherwise = unlessHolding(content, version);
+            if (otherwise != null) {
+                return otherwise;
             }
             if (content.get("previous") instanceof Map<?, ?> previous) {
                 write(file, (Map<String, Object>) previous);
@@ -143,6 +139,14 @@ public final class LocalFileStore implements CredentialStore {
             throw new BrokerException("could not list the credential files in " + directory + ": "
                     + e.getClass().getSimpleName());
         }
+    }
+
+    /** What to report instead of acting, when the file is gone or holds another credential than {@code version}'s. */
+    private static SecretRemoval unlessHolding(Map<String, Object> content, String version) {
+        if (content == null) {
+            return SecretRemoval.ABSENT;
+        }
+        return version.equals(content.get("version")) ? null : SecretRemoval.KEPT_FOR_NEWER;
     }
 
     @SuppressWarnings("unchecked")

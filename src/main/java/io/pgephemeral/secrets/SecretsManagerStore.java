@@ -163,15 +163,13 @@ public final class SecretsManagerStore implements CredentialStore {
     public SecretRemoval remove(String secretName, String version) {
         try {
             DescribeSecretResponse existing = describeLive(secretName);
-            if (existing == null) {
-                return SecretRemoval.ABSENT;
-            }
-            if (!version.equals(current(existing))) {
-                return SecretRemoval.KEPT_FOR_NEWER;
+            SecretRemoval otherwise = unlessHolding(existing, version);
+            if (otherwise != null) {
+                return otherwise;
             }
             // No recovery window: no version that held the password stays retrievable, and the name
             // is free for the requester's next escalation at once.
-            client.get().deleteSecret(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).forceDeleteWithoutRecovery(true));
+            forceDelete(existing);
             return SecretRemoval.DELETED;
         } catch (ResourceNotFoundException e) {
             return SecretRemoval.ABSENT;
@@ -180,19 +178,30 @@ public final class SecretsManagerStore implements CredentialStore {
         }
     }
 
+    /** What to report instead of acting, when the secret is gone or holds another credential than {@code version}'s. */
+    private static @Nullable SecretRemoval unlessHolding(@Nullable DescribeSecretResponse secret, String version) {
+        if (secret == null) {
+            return SecretRemoval.ABSENT;
+        }
+        return version.equals(current(secret)) ? null : SecretRemoval.KEPT_FOR_NEWER;
+    }
+
+    private void forceDelete(DescribeSecretResponse secret) {
+        client.get().deleteSecret(b -> b.overrideConfiguration(bounded()).secretId(secret.arn())
+                .forceDeleteWithoutRecovery(true));
+    }
+
     @Override
     public SecretRemoval withdraw(String secretName, String version) {
         try {
             DescribeSecretResponse existing = describeLive(secretName);
-            if (existing == null) {
-                return SecretRemoval.ABSENT;
-            }
-            if (!version.equals(current(existing))) {
-                return SecretRemoval.KEPT_FOR_NEWER;
+            SecretRemoval otherwise = unlessHolding(existing, version);
+            if (otherwise != null) {
+                return otherwise;
             }
             String previous = stage(existing, PREVIOUS);
             if (previous == null) {
-                client.get().deleteSecret(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).forceDeleteWithoutRecovery(true));
+                forceDelete(existing);
                 return SecretRemoval.DELETED;
             }
             client.get().updateSecretVersionStage(b -> b.overrideConfiguration(bounded()).secretId(existing.arn()).versionStage(CURRENT)

@@ -432,14 +432,7 @@ public final class FakeSecretsManager implements AutoCloseable {
             out.put("KmsKeyId", s.kmsKeyId);
         }
         out.put("Tags", s.tags.entrySet().stream().map(t -> Map.of("Key", t.getKey(), "Value", t.getValue())).toList());
-        Map<String, Object> stages = new LinkedHashMap<>();
-        if (s.current != null) {
-            stages.put(s.current, List.of("AWSCURRENT"));
-        }
-        if (s.previous != null) {
-            stages.put(s.previous, List.of("AWSPREVIOUS"));
-        }
-        out.put("VersionIdsToStages", stages);
+        out.put("VersionIdsToStages", stages(s));
         out.put("CreatedDate", s.createdDate.getEpochSecond());
         out.put("LastChangedDate", s.lastChangedDate.getEpochSecond());
         if (s.deletedDate != null) {
