@@ -24,7 +24,8 @@ public class PostgresFactory {
     @Singleton
     @Bean(preDestroy = "close")
     TargetDatabase targetDatabase(BrokerConfig config, BotPassword password) {
-        return new TargetDatabase(requireUrl(config), require(config.dbUser(), "BROKER_DB_USER"), password.resolve(), 2);
+        String url = DatabaseTls.of(config).secure(requireUrl(config), "BROKER_DB_URL");
+        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), password.resolve(), 2);
     }
 
     @Singleton

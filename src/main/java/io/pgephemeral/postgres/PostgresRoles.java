@@ -596,6 +596,10 @@ public final class PostgresRoles implements DatabaseRoles {
 
     /** The server's message, without pgjdbc's extra lines. */
     static String oneLine(SQLException e) {
+        Optional<String> tls = DatabaseTls.explain(e);
+        if (tls.isPresent()) {
+            return tls.get();
+        }
         String message = e instanceof PSQLException p && p.getServerErrorMessage() != null
                 ? p.getServerErrorMessage().getMessage() : e.getMessage();
         if (message == null) {
