@@ -93,7 +93,8 @@ public final class TargetAllowList {
                 }
                 if (r.startsWith("pg_")) {
                     throw new IllegalArgumentException("allow-list target '" + name + "': '" + r
-                            + "' is a reserved PostgreSQL role and cannot be granted");
+                            + "' is a predefined PostgreSQL role: grant it to a role of your own, make that the"
+                            + " target and add :allow=" + r + " to the entry");
                 }
                 if (r.equals(markerRole)) {
                     throw new IllegalArgumentException("allow-list target '" + name + "': the marker role '" + r
