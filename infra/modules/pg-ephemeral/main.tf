@@ -47,6 +47,7 @@ locals {
     },
     var.ledger_url == null ? {} : { BROKER_LEDGER_URL = var.ledger_url },
     var.connect_host == null ? {} : { BROKER_CONNECT_HOST = var.connect_host },
+    var.db_ca_bundle == null ? {} : { BROKER_DB_CA_BUNDLE = var.db_ca_bundle },
     var.java_tool_options == "" ? {} : { JAVA_TOOL_OPTIONS = var.java_tool_options },
   )
   environment = merge(var.extra_environment, local.managed_environment)
@@ -91,6 +92,7 @@ resource "aws_lambda_function" "broker" {
   s3_bucket         = var.package_s3_bucket
   s3_key            = var.package_s3_key
   s3_object_version = var.package_s3_object_version
+  layers            = var.layers
 
   # SnapStart only applies to published versions, so every code or
   # configuration change publishes one and the alias below follows it.

@@ -194,6 +194,23 @@ variable "ledger_url" {
   }
 }
 
+variable "db_ca_bundle" {
+  description = "BROKER_DB_CA_BUNDLE: path, inside the function, of the PEM bundle of CAs that sign the database's certificate (the broker connects with sslmode=verify-full and refuses to start without one for a remote host). For RDS: AWS's global-bundle.pem shipped in a layer (see layers), e.g. /opt/rds/global-bundle.pem. null: not set."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.db_ca_bundle == null || startswith(coalesce(var.db_ca_bundle, "/"), "/")
+    error_message = "db_ca_bundle must be an absolute path inside the function, e.g. /opt/rds/global-bundle.pem."
+  }
+}
+
+variable "layers" {
+  description = "Lambda layer version ARNs to attach, e.g. one that holds the database's CA bundle under /opt."
+  type        = list(string)
+  default     = []
+}
+
 variable "connect_host" {
   description = "BROKER_CONNECT_HOST: host written into issued secrets, when requesters reach the database by another name than the one in db_url (e.g. a bastion or a public endpoint). null: not set."
   type        = string
@@ -201,7 +218,7 @@ variable "connect_host" {
 }
 
 variable "targets" {
-  description = "BROKER_TARGETS allow-list: Sym target name => PostgreSQL roles granted to a credential for it (a role may end in ':noinherit'). Each name becomes one sym_target in infra/sym."
+  description = "BROKER_TARGETS allow-list: Sym target name => PostgreSQL roles granted to a credential for it (the last role may end in ':noinherit' and ':allow=pg_read_all_data+...', the opt-in to predefined roles README describes). Each name becomes one sym_target in infra/sym."
   type        = map(list(string))
 
   validation {
@@ -219,10 +236,10 @@ variable "targets" {
     condition = alltrue(flatten([
       for roles in values(var.targets) : concat(
         [length(roles) > 0],
-        [for role in roles : can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,62}(:noinherit)?$", role))]
+        [for role in roles : can(regex("^[A-Za-z_][A-Za-z0-9_$]{0,62}(:noinherit)?(:allow=pg_[a-z0-9_]+([+]pg_[a-z0-9_]+)*)?$", role))]
       )
     ]))
-    error_message = "each target needs at least one role; roles are plain PostgreSQL identifiers, optionally followed by ':noinherit'."
+    error_message = "each target needs at least one role; roles are plain PostgreSQL identifiers, optionally followed by ':noinherit' and ':allow=pg_role+pg_role' (the last role of a target)."
   }
 }
 

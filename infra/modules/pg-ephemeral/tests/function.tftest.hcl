@@ -87,6 +87,7 @@ run "optional_environment_is_added_only_when_set" {
   variables {
     ledger_url        = "jdbc:postgresql://ledger.internal:5432/ledger"
     connect_host      = "db.example.com"
+    db_ca_bundle      = "/opt/rds/global-bundle.pem"
     duration_unit     = "minutes"
     max_ttl           = "90m"
     java_tool_options = ""
@@ -96,10 +97,11 @@ run "optional_environment_is_added_only_when_set" {
   assert {
     condition = {
       for k, v in aws_lambda_function.broker.environment[0].variables : k => v
-      if contains(["BROKER_LEDGER_URL", "BROKER_CONNECT_HOST", "BROKER_DURATION_UNIT", "BROKER_MAX_TTL", "BROKER_CONNECTION_LIMIT", "JAVA_TOOL_OPTIONS"], k)
+      if contains(["BROKER_LEDGER_URL", "BROKER_CONNECT_HOST", "BROKER_DB_CA_BUNDLE", "BROKER_DURATION_UNIT", "BROKER_MAX_TTL", "BROKER_CONNECTION_LIMIT", "JAVA_TOOL_OPTIONS"], k)
       } == {
       BROKER_LEDGER_URL       = "jdbc:postgresql://ledger.internal:5432/ledger"
       BROKER_CONNECT_HOST     = "db.example.com"
+      BROKER_DB_CA_BUNDLE     = "/opt/rds/global-bundle.pem"
       BROKER_DURATION_UNIT    = "minutes"
       BROKER_MAX_TTL          = "90m"
       BROKER_CONNECTION_LIMIT = "3"
@@ -350,4 +352,18 @@ run "refuses_sym_role_without_external_id" {
     sym_runtime_role_arn = "arn:aws:iam::111122223333:role/sym/SymRuntimeProd"
   }
   expect_failures = [aws_iam_role.sym_invoker]
+}
+
+run "targets_may_opt_in_to_predefined_roles_by_name" {
+  variables {
+    targets = {
+      ops     = ["ops_tools:noinherit:allow=pg_signal_backend+pg_read_all_stats"]
+      reports = ["reports_ro:allow=pg_read_all_data"]
+    }
+  }
+
+  assert {
+    condition     = aws_lambda_function.broker.environment[0].variables["BROKER_TARGETS"] == "ops=ops_tools:noinherit:allow=pg_signal_backend+pg_read_all_stats,reports=reports_ro:allow=pg_read_all_data"
+    error_message = "An opt-in must reach BROKER_TARGETS as written."
+  }
 }

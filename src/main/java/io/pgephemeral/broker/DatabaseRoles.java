@@ -15,6 +15,18 @@ public interface DatabaseRoles {
     void create(NewLogin login);
 
     /**
+     * Checks, before anything is written, whether each target may be granted: its roles exist and
+     * neither they nor any role they reach are superusers, hold CREATEROLE, REPLICATION or
+     * BYPASSRLS, or are predefined roles the target did not {@link Target#allowed allow}. Also
+     * checks that the configured marker and reassign roles exist and are unprivileged. {@link
+     * #create} checks the target and marker again in its own transaction.
+     *
+     * @return why, in one line, for each refused target's name; the targets that pass are absent
+     * @throws BrokerException when the marker or reassign role is unusable, naming the setting
+     */
+    java.util.Map<String, String> vet(java.util.Collection<Target> targets);
+
+    /**
      * Stops new logins, ends every session of the role and drops it, or, when it cannot be dropped,
      * disables it. Refuses to touch a role the broker did not create.
      */

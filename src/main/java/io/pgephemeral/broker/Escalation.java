@@ -17,8 +17,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Issues a credential for an approved request: a new login valid for the granted duration, its
@@ -44,6 +47,9 @@ public class Escalation {
     private final Endpoint endpoint;
     private final EscalationSettings settings;
     private final Clock clock;
+    /** Targets that passed {@link #requireSafe}. */
+    private final Set<String> vetted = ConcurrentHashMap.newKeySet();
+    private volatile boolean surveyed;
 
     public Escalation(TargetAllowList targets, DurationPolicy durations, RoleNames roleNames,
                       PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, Ledger ledger,
@@ -63,6 +69,7 @@ public class Escalation {
     public Escalated escalate(EscalationRequest request) {
         Target target = targets.require(request.target());
         Duration granted = durations.grant(request.requested());
+        requireSafe(target);
 
         int attempt = 1;
         Optional<LedgerEntry> latest = ledger.latestAttemptOfRun(request.runId());
@@ -142,6 +149,35 @@ public class Escalation {
         return ledger.statesOfRun(requested.runId()).stream()
                 .sorted(java.util.Comparator.comparing((LedgerEntry e) -> !e.credentialId().equals(requested.credentialId())))
                 .filter(e -> !e.open()).map(LedgerEntry::event).findFirst().orElse("closed");
+    }
+
+    /**
+     * Refuses a target whose roles are missing or would hand out more than the allow-list says,
+     * before anything is written. The first escalation of an instance checks the whole allow-list
+     * and logs every refused target, so an operator sees them all at once; a target that passed is
+     * not checked here again, because {@link DatabaseRoles#create} checks it again in the very
+     * transaction that grants it. Refusals are not remembered: a fixed role works at once.
+     */
+    private void requireSafe(Target target) {
+        if (vetted.contains(target.name())) {
+            return;
+        }
+        boolean survey = !surveyed;
+        java.util.Collection<Target> checked = survey ? targets.all().values() : List.of(target);
+        Map<String, String> refused = roles.vet(checked);
+        for (Target t : checked) {
+            if (!refused.containsKey(t.name())) {
+                vetted.add(t.name());
+            }
+        }
+        if (survey) {
+            refused.values().forEach(why -> LOG.error("{}", why));
+            surveyed = true;
+        }
+        String why = refused.get(target.name());
+        if (why != null) {
+            throw new RequestRefused(why + ". Nothing was changed");
+        }
     }
 
     /** The run was already issued its credential: answer as the first time, change nothing. */

@@ -3,6 +3,7 @@ package io.pgephemeral.cli;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
+import io.pgephemeral.postgres.DatabaseTls;
 import io.pgephemeral.secrets.BotPassword;
 import picocli.CommandLine.Option;
 
@@ -70,6 +71,12 @@ public class LedgerLogin {
         props.setProperty("password", password);
         props.setProperty("ApplicationName", "pg-ephemeral ledger audit");
         props.setProperty("readOnly", "true");
+        try {
+            jdbcUrl = DatabaseTls.of(config).secure(jdbcUrl, url != null ? "--url" : config.ledgerUrl() != null
+                    && !config.ledgerUrl().isBlank() ? "BROKER_LEDGER_URL" : "BROKER_DB_URL");
+        } catch (IllegalStateException e) {
+            throw new Unusable(e.getMessage());
+        }
         Connection c = DriverManager.getConnection(jdbcUrl, props);
         c.setReadOnly(true);
         return c;

@@ -63,7 +63,7 @@ abstract class LedgerSubcommand implements Callable<Integer> {
                     + ": run 'pg-ephemeral migrate' against the ledger database (" + firstLine(e) + ")";
             case "42501" -> "permission denied: the login needs the ephemeral_auditor role (" + firstLine(e) + ")";
             case "28P01", "28000" -> "could not log in: " + firstLine(e);
-            default -> firstLine(e);
+            default -> io.pgephemeral.postgres.DatabaseTls.explain(e).orElseGet(() -> firstLine(e));
         };
     }
 

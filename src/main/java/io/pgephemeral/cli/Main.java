@@ -13,7 +13,15 @@ import picocli.CommandLine.Command;
                 LedgerCommand.class, CredsCommand.class})
 public class Main implements Runnable {
 
+    /**
+     * pgjdbc reports through java.util.logging, which prints to stderr: a failed TLS host-name
+     * check added two SEVERE lines above the command's own one-line error. The commands say what
+     * went wrong themselves. Held here: JUL keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger PGJDBC = java.util.logging.Logger.getLogger("org.postgresql");
+
     public static void main(String[] args) {
+        PGJDBC.setLevel(java.util.logging.Level.OFF);
         System.exit(PicocliRunner.execute(Main.class, args));
     }
 

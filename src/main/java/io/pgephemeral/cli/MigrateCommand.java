@@ -2,6 +2,7 @@ package io.pgephemeral.cli;
 
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
+import io.pgephemeral.postgres.DatabaseTls;
 import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Inject;
 
@@ -53,13 +54,19 @@ public class MigrateCommand implements Callable<Integer> {
             password = botPassword.resolve();
         }
         try {
+            jdbcUrl = DatabaseTls.of(config).secure(jdbcUrl, url != null ? "--url" : "BROKER_LEDGER_URL / BROKER_DB_URL");
+        } catch (IllegalStateException e) {
+            System.err.println("migrate: " + e.getMessage());
+            return 2;
+        }
+        try {
             int applied = LedgerMigrations.migrate(jdbcUrl, owner, password, writerRole);
             System.out.println("ledger is up to date (" + applied + " migration" + (applied == 1 ? "" : "s")
                     + " applied); the broker writes it as " + writerRole);
             return 0;
         } catch (RuntimeException e) {
             String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            System.err.println("migrate failed: " + m.lines().findFirst().orElse(m));
+            System.err.println("migrate failed: " + DatabaseTls.explain(e).orElse(m.lines().findFirst().orElse(m)));
             return 1;
         }
     }

@@ -15,6 +15,10 @@ import io.micronaut.core.bind.annotation.Bindable;
  * @param ledgerUrl         JDBC URL of the ledger database; defaults to {@code dbUrl}
  * @param ledgerUser        ledger user; defaults to {@code dbUser}
  * @param ledgerPassword    ledger password; defaults to the bot's password
+ * @param dbTls             {@code verify-full} (the default): connections to PostgreSQL verify the
+ *                          server; {@code insecure-allow-unverified} leaves the URLs as written
+ * @param dbCaBundle        PEM file of the CA certificates that sign the servers' certificates
+ *                          (pgjdbc's {@code sslrootcert}), for the target and ledger databases
  * @param targets           allow-list of Sym targets, {@code name=role|role[:noinherit],...}
  * @param maxTtl            longest credential lifetime granted; longer requests are capped
  * @param durationUnit      unit of a bare integer duration from Sym: seconds, minutes or hours
@@ -50,6 +54,8 @@ public record BrokerConfig(
         @Nullable String ledgerUrl,
         @Nullable String ledgerUser,
         @Nullable String ledgerPassword,
+        @Bindable(defaultValue = "verify-full") String dbTls,
+        @Nullable String dbCaBundle,
         @Bindable(defaultValue = "") String targets,
         @Bindable(defaultValue = "12h") String maxTtl,
         @Bindable(defaultValue = "seconds") String durationUnit,

@@ -146,7 +146,8 @@ public class Ledger {
         if (UNDEFINED_TABLE.equals(sqlState(e))) {
             return new BrokerException("the ledger has no tables yet: run 'pg-ephemeral migrate' against the ledger database", e);
         }
-        return new BrokerException("the ledger is unavailable: " + rootMessage(e), e);
+        return new BrokerException("the ledger is unavailable: "
+                + io.pgephemeral.postgres.DatabaseTls.explain(e).orElseGet(() -> rootMessage(e)), e);
     }
 
     private static String sqlState(Throwable e) {

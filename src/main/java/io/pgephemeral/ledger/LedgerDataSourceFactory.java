@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.postgres.DatabaseTls;
 import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -38,6 +39,8 @@ public class LedgerDataSourceFactory {
         if (url == null) {
             throw new IllegalStateException("BROKER_LEDGER_URL or BROKER_DB_URL must be set");
         }
+        url = DatabaseTls.of(config).secure(url, config.ledgerUrl() != null && !config.ledgerUrl().isBlank()
+                ? "BROKER_LEDGER_URL" : "BROKER_DB_URL");
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("ledger");
         hikari.setJdbcUrl(url);

@@ -10,6 +10,7 @@ import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Singleton;
 import org.postgresql.Driver;
 
+import java.nio.charset.StandardCharsets;
 import java.time.temporal.ChronoUnit;
 import java.util.Properties;
 
@@ -17,19 +18,45 @@ import java.util.Properties;
 @Factory
 public class PostgresFactory {
 
+    /** NAMEDATALEN - 1, the longest identifier PostgreSQL keeps. */
+    static final int MAX_IDENTIFIER_BYTES = 63;
+
     @Singleton
     @Bean(preDestroy = "close")
     TargetDatabase targetDatabase(BrokerConfig config, BotPassword password) {
-        return new TargetDatabase(requireUrl(config), require(config.dbUser(), "BROKER_DB_USER"), password.resolve(), 2);
+        String url = DatabaseTls.of(config).secure(requireUrl(config), "BROKER_DB_URL");
+        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), password.resolve(), 2);
     }
 
     @Singleton
     DatabaseRoles databaseRoles(TargetDatabase database, BrokerConfig config) {
         return new PostgresRoles(database, new RoleAdminSettings(
-                config.markerRole(),
+                roleName(config.markerRole(), "BROKER_MARKER_ROLE"),
                 config.lockKey(),
                 Durations.parse(config.lockTimeout(), ChronoUnit.SECONDS),
-                config.reassignOwnedTo() == null || config.reassignOwnedTo().isBlank() ? null : config.reassignOwnedTo()));
+                config.reassignOwnedTo() == null || config.reassignOwnedTo().isBlank() ? null
+                        : roleName(config.reassignOwnedTo(), "BROKER_REASSIGN_OWNED_TO")));
+    }
+
+    /**
+     * A configured role name the server will read as written. PostgreSQL silently truncates a
+     * longer identifier to 63 bytes in GRANT while the broker compares the full name in its
+     * catalog queries: a long marker is granted under one name and looked for under another.
+     */
+    static String roleName(String value, String setting) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException(setting + " is empty");
+        }
+        int bytes = value.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > MAX_IDENTIFIER_BYTES) {
+            throw new IllegalStateException(setting + ": '" + value + "' is " + bytes + " bytes; PostgreSQL"
+                    + " truncates names longer than " + MAX_IDENTIFIER_BYTES + " bytes, so choose a shorter role");
+        }
+        if (value.startsWith("pg_") || value.indexOf('\0') >= 0 || !value.strip().equals(value)) {
+            throw new IllegalStateException(setting + ": '" + value + "' is not a usable role name"
+                    + " (pg_ is reserved for PostgreSQL's own roles)");
+        }
+        return value;
     }
 
     /** Where requesters connect: the JDBC URL's host, port and database unless overridden. */

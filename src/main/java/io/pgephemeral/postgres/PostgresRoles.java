@@ -8,6 +8,7 @@ import io.pgephemeral.broker.NewLogin;
 import io.pgephemeral.broker.RoleNameTaken;
 import io.pgephemeral.broker.RoleRemoval;
 import io.pgephemeral.broker.RoleRemoval.Outcome;
+import io.pgephemeral.broker.Target;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,8 @@ public final class PostgresRoles implements DatabaseRoles {
     private final TargetDatabase database;
     private final RoleAdminSettings settings;
     private volatile int serverVersion;
+    /** Whether the reassign role passed {@link #vet}: it is checked again at each reassign. */
+    private volatile boolean setupChecked;
 
     public PostgresRoles(TargetDatabase database, RoleAdminSettings settings) {
         this.database = database;
@@ -83,9 +86,12 @@ public final class PostgresRoles implements DatabaseRoles {
     @Override
     public void create(NewLogin login) {
         String role = Sql.ident(login.roleName());
+        // Checked again here, in the transaction that grants: a target or marker given a
+        // predefined role after the broker's first check is still never handed out.
+        RoleChecks checks = new RoleChecks(subjects(List.of(login.target()), false));
         try (Connection c = database.connect()) {
             boolean sixteenPlus = version(c) >= 16;
-            StringBuilder batch = new StringBuilder(lockTimeout()).append("; ").append(GRANTABLE_CHECK)
+            StringBuilder batch = new StringBuilder(lockTimeout()).append("; ").append(RoleChecks.SQL)
                     .append("; CREATE ROLE ").append(role)
                     .append(" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ")
                     .append(login.target().inherit() ? "INHERIT" : "NOINHERIT")
@@ -102,10 +108,10 @@ public final class PostgresRoles implements DatabaseRoles {
             }
             withRetries(c, () -> {
                 try (PreparedStatement p = c.prepareStatement(batch.toString())) {
-                    p.setArray(1, c.createArrayOf("text", login.target().roles().toArray()));
+                    checks.bind(p, 1);
                     p.execute();
                     p.getMoreResults(); // past SET LOCAL, to the check's rows
-                    requireGrantable(p.getResultSet(), login.target().roles());
+                    requireNoProblems(checks.read(p.getResultSet()));
                 }
             });
         } catch (SQLException e) {
@@ -115,11 +121,56 @@ public final class PostgresRoles implements DatabaseRoles {
             // The batch failed before its check could be read (a missing or forbidden target fails
             // its GRANT): if the check explains it, that is the clearer message.
             try (Connection c = database.connect()) {
-                checkGrantable(c, login.target().roles());
+                requireNoProblems(checks.run(c));
             } catch (SQLException ignored) {
                 // report the original error below
             }
             throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    /**
+     * Checks before anything is written: the marker and reassign roles once (the marker is checked
+     * again at every create, the reassign role at every reassign), and the targets every time.
+     */
+    @Override
+    public Map<String, String> vet(java.util.Collection<Target> targets) {
+        List<RoleChecks.Subject> subjects = subjects(targets, !setupChecked);
+        try (Connection c = database.connect()) {
+            Map<RoleChecks.Subject, String> problems = new RoleChecks(subjects).run(c);
+            Map<String, String> refused = new LinkedHashMap<>();
+            for (Map.Entry<RoleChecks.Subject, String> problem : problems.entrySet()) {
+                if (problem.getKey().kind() != RoleChecks.Kind.TARGET) {
+                    throw new BrokerException("the broker is misconfigured: " + problem.getValue());
+                }
+                refused.putIfAbsent(problem.getKey().key(), problem.getValue());
+            }
+            setupChecked = true;
+            return refused;
+        } catch (SQLException e) {
+            throw new BrokerException("could not check the target roles in PostgreSQL: " + oneLine(e), e);
+        }
+    }
+
+    /** Every role of the targets, and the marker; with {@code setup}, also the reassign role. */
+    private List<RoleChecks.Subject> subjects(java.util.Collection<Target> targets, boolean setup) {
+        List<RoleChecks.Subject> subjects = new ArrayList<>();
+        for (Target target : targets) {
+            for (String role : target.roles()) {
+                subjects.add(RoleChecks.Subject.target(target, role));
+            }
+        }
+        subjects.add(RoleChecks.Subject.marker(settings.markerRole()));
+        if (setup && settings.reassignOwnedTo() != null) {
+            subjects.add(RoleChecks.Subject.reassign(settings.reassignOwnedTo()));
+        }
+        return subjects;
+    }
+
+    private static void requireNoProblems(Map<RoleChecks.Subject, String> problems) {
+        for (Map.Entry<RoleChecks.Subject, String> problem : problems.entrySet()) {
+            throw new BrokerException(problem.getKey().kind() == RoleChecks.Kind.TARGET ? problem.getValue()
+                    : "the broker is misconfigured: " + problem.getValue());
         }
     }
 
@@ -137,7 +188,7 @@ public final class PostgresRoles implements DatabaseRoles {
             int terminated = terminateSessions(c, oid);
             try {
                 inTransaction(c, s -> {
-                    if (settings.reassignOwnedTo() != null) {
+                    if (settings.reassignOwnedTo() != null && reassignRoleIsSafe(c)) {
                         reassignOwned(c, s, role);
                     }
                     s.execute("DROP ROLE " + role);
@@ -381,6 +432,18 @@ public final class PostgresRoles implements DatabaseRoles {
     }
 
     /**
+     * Checked at every reassign, in its transaction: a role given privileges after the broker
+     * started must not receive objects a temporary login made (a SECURITY DEFINER function would
+     * then run with them). Without the reassign, a role that owns objects is disabled instead.
+     */
+    private boolean reassignRoleIsSafe(Connection c) throws SQLException {
+        Map<RoleChecks.Subject, String> problems = new RoleChecks(
+                List.of(RoleChecks.Subject.reassign(settings.reassignOwnedTo()))).run(c);
+        problems.values().forEach(problem -> LOG.error("not reassigning objects: {}", problem));
+        return problems.isEmpty();
+    }
+
+    /**
      * Hands the role's objects to the configured owner. REASSIGN OWNED needs the privileges of the
      * role, which the bot does not hold by default on 16+ (it only administers the roles it
      * creates), so it first grants the role to itself; the grant disappears with the role.
@@ -431,48 +494,6 @@ public final class PostgresRoles implements DatabaseRoles {
                 s.execute("REVOKE " + role + " FROM " + Sql.ident(member));
             }
         });
-    }
-
-    /**
-     * Every target role must exist, and neither it nor any role it is a member of, however
-     * indirectly, may be a superuser, hold CREATEROLE, REPLICATION or BYPASSRLS, or be one of the
-     * predefined roles that reach the server's files or programs: membership passes them on.
-     * Its one parameter is the array of target role names.
-     */
-    private static final String GRANTABLE_CHECK = """
-            WITH RECURSIVE reach(target, oid) AS (
-                SELECT rolname, oid FROM pg_roles WHERE rolname = ANY (?)
-              UNION
-                SELECT reach.target, m.roleid FROM reach JOIN pg_auth_members m ON m.member = reach.oid)
-            SELECT reach.target, r.rolname,
-                   r.rolsuper OR r.rolcreaterole OR r.rolreplication OR r.rolbypassrls
-                   OR r.rolname IN ('pg_execute_server_program', 'pg_write_server_files', 'pg_read_server_files')
-            FROM reach JOIN pg_roles r ON r.oid = reach.oid""";
-
-    private void checkGrantable(Connection c, List<String> roles) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(GRANTABLE_CHECK)) {
-            p.setArray(1, c.createArrayOf("text", roles.toArray()));
-            try (ResultSet r = p.executeQuery()) {
-                requireGrantable(r, roles);
-            }
-        }
-    }
-
-    private static void requireGrantable(ResultSet r, List<String> roles) throws SQLException {
-        Set<String> found = new HashSet<>();
-        while (r.next()) {
-            if (r.getBoolean(3)) {
-                String via = r.getString(1).equals(r.getString(2)) ? "" : " (through " + r.getString(2) + ")";
-                throw new BrokerException("refusing to grant role " + r.getString(1) + ": it is a superuser or"
-                        + " holds CREATEROLE, REPLICATION, BYPASSRLS or server file access" + via);
-            }
-            found.add(r.getString(1));
-        }
-        for (String role : roles) {
-            if (!found.contains(role)) {
-                throw new BrokerException("target role " + role + " does not exist in the database");
-            }
-        }
     }
 
     /**
@@ -623,6 +644,10 @@ public final class PostgresRoles implements DatabaseRoles {
 
     /** The server's message, without pgjdbc's extra lines. */
     static String oneLine(SQLException e) {
+        Optional<String> tls = DatabaseTls.explain(e);
+        if (tls.isPresent()) {
+            return tls.get();
+        }
         String message = e instanceof PSQLException p && p.getServerErrorMessage() != null
                 ? p.getServerErrorMessage().getMessage() : e.getMessage();
         if (message == null) {

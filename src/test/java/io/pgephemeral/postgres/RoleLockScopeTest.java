@@ -154,7 +154,7 @@ class RoleLockScopeTest {
         String role = "missing_target_" + System.nanoTime();
         BrokerException e = assertThrows(BrokerException.class, () -> roles.create(new NewLogin(role, verifier(),
                 Instant.now().plusSeconds(600), new Target("gone", List.of("readonly", "no_such_role"), true), 2)));
-        assertEquals("target role no_such_role does not exist in the database", e.getMessage());
+        assertEquals("target 'gone' is refused: target role no_such_role does not exist in the database", e.getMessage());
         assertFalse(Db.roleExists(role));
         assertTrue(Db.managedRoles().stream().noneMatch(r -> r.equals(role)));
     }

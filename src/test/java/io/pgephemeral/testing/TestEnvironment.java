@@ -81,7 +81,7 @@ public final class TestEnvironment {
         botPassword = new PasswordGenerator().generate(32);
         try (Connection admin = admin()) {
             serverMajor = admin.getMetaData().getDatabaseMajorVersion();
-            setUp(admin);
+            setUp(admin, serverMajor, botPassword);
         }
         LedgerMigrations.migrate(adminUrl, null, null, BOT);
 
@@ -105,7 +105,11 @@ public final class TestEnvironment {
         }));
     }
 
-    private void setUp(Connection admin) throws SQLException, IOException {
+    /**
+     * Sets a fresh server up as README says, with the tests' target roles; also used for the
+     * second server of the TLS tests.
+     */
+    static void setUp(Connection admin, int serverMajor, String botPassword) throws SQLException, IOException {
         SqlScript.run(admin, """
                 CREATE ROLE readonly NOLOGIN;
                 CREATE ROLE analytics_ro NOLOGIN;
