@@ -5,6 +5,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.postgres.LoginDataSource;
+import io.pgephemeral.postgres.LoginPassword;
+import io.pgephemeral.postgres.PostgresFactory;
 import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -40,10 +43,10 @@ public class LedgerDataSourceFactory {
         }
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("ledger");
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.ledgerRole());
         String password = BrokerConfig.firstSet(config.ledgerPassword(), null);
-        hikari.setPassword(password != null ? password : botPassword.resolve());
+        LoginPassword login = password != null
+                ? LoginPassword.fixed(password, "BROKER_LEDGER_PASSWORD")
+                : PostgresFactory.botLogin(botPassword);
         hikari.setMaximumPoolSize(2);
         hikari.setMinimumIdle(0);
         hikari.setInitializationFailTimeout(-1);
@@ -52,7 +55,7 @@ public class LedgerDataSourceFactory {
         // The sweep appends its closes as one batch: sent as one multi-row INSERT, the ledger's
         // statement-level trigger runs once for the batch instead of once per row.
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-        return new LedgerPool(new HikariDataSource(hikari));
+        return new LedgerPool(LoginDataSource.startPool(hikari, url, config.ledgerRole(), login));
     }
 
     /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */

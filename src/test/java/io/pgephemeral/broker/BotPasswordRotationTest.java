@@ -125,7 +125,7 @@ class BotPasswordRotationTest {
             assertEquals(1, response.errors().size(), response.errors().toString());
             String line = response.errors().get(0);
             assertEquals(1, line.lines().count(), line);
-            assertTrue(line.contains("password authentication failed") && line.contains("28P01"), line);
+            assertTrue(line.contains("password authentication failed for user \"ephemeral_bot\""), line);
             assertTrue(line.contains(secretId) && line.contains("put the bot's current password"), line);
         }
         // The first attempt reads the secret, then re-reads it once when the server rejects it;
@@ -142,6 +142,23 @@ class BotPasswordRotationTest {
         }
         String text = env.json().writeValueAsString(responses);
         assertFalse(text.contains(wrong), "a response holds the secret's password");
+    }
+
+    @Test
+    void aFixedPasswordThatIsRejectedIsOneLineNamingTheSetting() throws Exception {
+        String wrong = new PasswordGenerator().generate(32);
+        String run = Events.newRunId();
+        SymResponse response;
+        try (Broker broker = new Broker(Map.of("broker.db-password", wrong))) {
+            response = broker.handle(Events.escalate(run, "fixed.bot@acme.example", "readonly", "1h"));
+        }
+        assertEquals(1, response.errors().size(), response.errors().toString());
+        String line = response.errors().get(0);
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.contains("password authentication failed for user \"ephemeral_bot\"")
+                && line.contains("BROKER_DB_PASSWORD is fixed"), line);
+        assertFalse(env.json().writeValueAsString(response).contains(wrong), "the response holds the password");
+        assertEquals(List.of(), Db.ledgerEvents(run));
     }
 
     /** The test environment's settings, with the bot's password read from this secret only. */
