@@ -4,6 +4,7 @@ import io.micronaut.context.BeanProvider;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.config.Durations;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The bot's own database password: {@code broker.db-password} for local use, or the secret named
@@ -33,6 +35,7 @@ public class BotPassword {
     private final BrokerConfig config;
     private final BeanProvider<SecretsManagerClient> client;
     private final JsonMapper json;
+    private final LongSupplier nanoTime;
 
     // Guarded by this: connections of both pools may be rejected at once, and one re-read serves all.
     private Duration rereadInterval;
@@ -40,10 +43,17 @@ public class BotPassword {
     private boolean reread;
     private long lastRereadNanos;
 
+    @Inject
     public BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client, JsonMapper json) {
+        this(config, client, json, System::nanoTime);
+    }
+
+    /** With a clock of the caller's, so that a test can let the re-read interval pass. */
+    BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client, JsonMapper json, LongSupplier nanoTime) {
         this.config = config;
         this.client = client;
         this.json = json;
+        this.nanoTime = nanoTime;
     }
 
     /** The password to log in with: read from its source on first use, then kept until renewed. */
@@ -75,7 +85,7 @@ public class BotPassword {
         if (rereadInterval == null) {
             rereadInterval = rereadInterval();
         }
-        long now = System.nanoTime();
+        long now = nanoTime.getAsLong();
         if (reread && now - lastRereadNanos < rereadInterval.toNanos()) {
             throw new IllegalStateException("secret " + secretId + " was re-read less than "
                     + config.dbPasswordRereadInterval() + " ago and its password was rejected:"
