@@ -137,7 +137,7 @@ variable "pinned_version" {
 }
 
 variable "redeploy_marker" {
-  description = "Change this (e.g. to a date) to publish a new version without a code change: new execution environments, and so a fresh read of the bot password after it was rotated."
+  description = "Change this (e.g. to a date) to publish a new version without a code change: new execution environments. Not needed after rotating the bot password: the broker re-reads its secret when PostgreSQL rejects the old one."
   type        = string
   default     = ""
 }

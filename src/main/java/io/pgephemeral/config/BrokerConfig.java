@@ -12,6 +12,8 @@ import io.micronaut.core.bind.annotation.Bindable;
  * @param dbUser            the bot's database user
  * @param dbPassword        the bot's password, for local use; prefer {@code dbSecretId}
  * @param dbSecretId        Secrets Manager id of the bot's password (plain string or RDS-shaped JSON)
+ * @param dbPasswordRereadInterval least time between two re-reads of that secret after PostgreSQL
+ *                          rejected the password (the first re-read is never held back)
  * @param ledgerUrl         JDBC URL of the ledger database; defaults to {@code dbUrl}
  * @param ledgerUser        ledger user; defaults to {@code dbUser}
  * @param ledgerPassword    ledger password; defaults to the bot's password
@@ -51,6 +53,7 @@ public record BrokerConfig(
         @Nullable String dbUser,
         @Nullable String dbPassword,
         @Nullable String dbSecretId,
+        @Bindable(defaultValue = "30s") String dbPasswordRereadInterval,
         @Nullable String ledgerUrl,
         @Nullable String ledgerUser,
         @Nullable String ledgerPassword,

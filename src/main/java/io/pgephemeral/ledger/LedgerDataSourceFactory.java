@@ -6,6 +6,9 @@ import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.postgres.DatabaseTls;
+import io.pgephemeral.postgres.LoginDataSource;
+import io.pgephemeral.postgres.LoginPassword;
+import io.pgephemeral.postgres.PostgresFactory;
 import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
@@ -43,10 +46,10 @@ public class LedgerDataSourceFactory {
                 ? "BROKER_LEDGER_URL" : "BROKER_DB_URL");
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("ledger");
-        hikari.setJdbcUrl(url);
-        hikari.setUsername(config.ledgerRole());
         String password = BrokerConfig.firstSet(config.ledgerPassword(), null);
-        hikari.setPassword(password != null ? password : botPassword.resolve());
+        LoginPassword login = password != null
+                ? LoginPassword.fixed(password, "BROKER_LEDGER_PASSWORD")
+                : PostgresFactory.botLogin(botPassword);
         hikari.setMaximumPoolSize(2);
         hikari.setMinimumIdle(0);
         hikari.setInitializationFailTimeout(-1);
@@ -57,7 +60,7 @@ public class LedgerDataSourceFactory {
         hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
         hikari.addDataSourceProperty("tcpKeepAlive", "true");
         hikari.addDataSourceProperty("connectTimeout", "5");
-        return new LedgerPool(new HikariDataSource(hikari));
+        return new LedgerPool(LoginDataSource.startPool(hikari, url, config.ledgerRole(), login));
     }
 
     /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */

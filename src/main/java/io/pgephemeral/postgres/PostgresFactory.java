@@ -25,7 +25,27 @@ public class PostgresFactory {
     @Bean(preDestroy = "close")
     TargetDatabase targetDatabase(BrokerConfig config, BotPassword password) {
         String url = DatabaseTls.of(config).secure(requireUrl(config), "BROKER_DB_URL");
-        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), password.resolve(), 2);
+        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), botLogin(password), 2);
+    }
+
+    /** The bot's password as both pools log in with it: read once, re-read after a rejection. */
+    public static LoginPassword botLogin(BotPassword password) {
+        return new LoginPassword() {
+            @Override
+            public String current() {
+                return password.resolve();
+            }
+
+            @Override
+            public String renewAfterRejection(String rejected) {
+                return password.renewAfterRejection(rejected);
+            }
+
+            @Override
+            public String toString() {
+                return "the bot's password";
+            }
+        };
     }
 
     @Singleton

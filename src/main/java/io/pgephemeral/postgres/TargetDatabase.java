@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 
 /**
  * The bot's connections to the target database, where temporary roles live. A Lambda instance
@@ -19,11 +20,13 @@ public final class TargetDatabase implements AutoCloseable {
     private final HikariDataSource pool;
 
     public TargetDatabase(String jdbcUrl, String user, String password, int maxConnections) {
+        this(jdbcUrl, user, LoginPassword.fixed(password, "BROKER_DB_PASSWORD"), maxConnections);
+    }
+
+    /** With a password that can be renewed after PostgreSQL rejected it (see {@link LoginDataSource}). */
+    public TargetDatabase(String jdbcUrl, String user, LoginPassword password, int maxConnections) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("target");
-        config.setJdbcUrl(jdbcUrl);
-        config.setUsername(user);
-        config.setPassword(password);
         config.setMaximumPoolSize(maxConnections);
         config.setMinimumIdle(0);
         // Fail at first use with the server's own message rather than at start-up.
@@ -35,12 +38,21 @@ public final class TargetDatabase implements AutoCloseable {
         // Lets the kernel notice a connection whose server vanished (a failover) while it is idle.
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("connectTimeout", "5");
-        this.pool = new HikariDataSource(config);
+        this.pool = LoginDataSource.startPool(config, jdbcUrl, user, password);
     }
 
     /** A connection bounded by the invocation's deadline (see {@link BoundedConnections}). */
     public Connection connect() throws SQLException {
-        return BoundedConnections.open(pool);
+        try {
+            return BoundedConnections.open(pool);
+        } catch (SQLTransientConnectionException e) {
+            // Hikari reports logins that kept failing as "Connection is not available"; when the
+            // password was the reason, the failure itself says what to fix.
+            if (e.getCause() instanceof LoginDataSource.PasswordRejected rejected) {
+                throw new LoginDataSource.PasswordRejected(rejected.getMessage(), e);
+            }
+            throw e;
+        }
     }
 
     /** The pool's counters (open, idle, waiting connections). */

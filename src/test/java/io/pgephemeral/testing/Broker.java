@@ -23,10 +23,19 @@ public final class Broker implements AutoCloseable {
         this(overrides, new Object[0]);
     }
 
-    /** With beans of the test's own, e.g. a password generator with known entropy. */
+    /**
+     * With beans of the test's own, e.g. a password generator with known entropy. An override
+     * whose value is null removes that setting.
+     */
     public Broker(Map<String, Object> overrides, Object... singletons) {
         Map<String, Object> properties = TestEnvironment.get().brokerProperties();
-        properties.putAll(overrides);
+        overrides.forEach((key, value) -> {
+            if (value == null) {
+                properties.remove(key);
+            } else {
+                properties.put(key, value);
+            }
+        });
         this.context = ApplicationContext.builder().properties(properties).singletons(singletons).start();
         this.function = new BrokerFunction(context);
     }

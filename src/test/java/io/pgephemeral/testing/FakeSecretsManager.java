@@ -80,6 +80,7 @@ public final class FakeSecretsManager implements AutoCloseable {
     private final Map<String, Instant> reservedUntil = new ConcurrentHashMap<>();
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> callsPerSecret = new ConcurrentHashMap<>();
     private final List<String> requestBodies = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Deque<Stall>> stalls = new ConcurrentHashMap<>();
     private volatile long forceDeleteReleaseMillis;
@@ -211,6 +212,12 @@ public final class FakeSecretsManager implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /** Calls of {@code operation} naming this secret (by the id the caller sent: name or ARN). */
+    public int calls(String operation, String secretId) {
+        AtomicInteger n = callsPerSecret.get(operation + " " + secretId);
+        return n == null ? 0 : n.get();
+    }
+
     public Secret secret(String name) {
         return byName.get(name);
     }
@@ -237,6 +244,7 @@ public final class FakeSecretsManager implements AutoCloseable {
         reservedUntil.clear();
         faults.clear();
         calls.clear();
+        callsPerSecret.clear();
         requestBodies.clear();
         forceDeleteReleaseMillis = 0;
     }
@@ -264,6 +272,10 @@ public final class FakeSecretsManager implements AutoCloseable {
             String operation = target.substring("secretsmanager.".length());
             calls.computeIfAbsent(operation, k -> new AtomicInteger()).incrementAndGet();
             requestBodies.add(new String(body, StandardCharsets.UTF_8));
+            Map<String, Object> request = json.readValue(body, Argument.mapOf(String.class, Object.class));
+            if (request.get("SecretId") instanceof String secretId) {
+                callsPerSecret.computeIfAbsent(operation + " " + secretId, k -> new AtomicInteger()).incrementAndGet();
+            }
             Deque<Fault> queue = faults.get(operation);
             Fault fault = null;
             if (queue != null) {
@@ -293,7 +305,6 @@ public final class FakeSecretsManager implements AutoCloseable {
                     return;
                 }
             }
-            Map<String, Object> request = json.readValue(body, Argument.mapOf(String.class, Object.class));
             Object response;
             try {
                 synchronized (this) {
