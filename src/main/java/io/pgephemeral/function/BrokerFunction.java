@@ -48,6 +48,17 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
         return ApplicationContext.builder().environments(Environment.FUNCTION, "lambda");
     }
 
+    /**
+     * Anything but a map (the runtime's serializer always gives one; a caller of
+     * {@code handleRequest} might not) is answered as an unreadable event, not converted leniently
+     * or thrown back with a stack trace.
+     */
+    @Override
+    protected Map<String, Object> convertInput(Object input) {
+        return new UnreadableEvent("the event must be a JSON object, got "
+                + (input == null ? "null" : "a " + input.getClass().getSimpleName()));
+    }
+
     @Override
     public SymResponse execute(Map<String, Object> event) {
         return events.handle(event);

@@ -45,7 +45,10 @@ public class InvocationHandler {
     public SymResponse handle(Map<String, Object> event) {
         try {
             if (event == null) {
-                return SymResponse.error("the event must be a JSON object");
+                return SymResponse.error("the event must be a JSON object, got null");
+            }
+            if (event instanceof UnreadableEvent unreadable) {
+                return SymResponse.error(unreadable.reason());
             }
             if (ScheduledEvent.matches(event)) {
                 return SweepResponses.of(sweep.get().sweep());
