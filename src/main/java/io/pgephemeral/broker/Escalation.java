@@ -63,6 +63,9 @@ public class Escalation {
     public Escalated escalate(EscalationRequest request) {
         Target target = targets.require(request.target());
         Duration granted = durations.grant(request.requested());
+        // Every limit a name must meet is checked here, before the ledger is read or written: a
+        // requester the secret store cannot name is refused with nothing to undo.
+        String secretName = store.nameFor(request.requester(), target.name());
 
         int attempt = 1;
         Optional<LedgerEntry> latest = ledger.latestAttemptOfRun(request.runId());
@@ -91,7 +94,6 @@ public class Escalation {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant validUntil = now.plus(granted);
         String roleName = roleNames.next(request.requester(), target.name());
-        String secretName = store.nameFor(request.requester(), target.name());
         String capped = granted.equals(request.requested()) ? null
                 : "duration capped from " + Durations.format(request.requested()) + " to " + Durations.format(granted);
 
