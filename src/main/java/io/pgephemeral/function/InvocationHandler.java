@@ -6,6 +6,7 @@ import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.Deescalation;
 import io.pgephemeral.broker.Escalation;
 import io.pgephemeral.broker.Sweep;
+import io.pgephemeral.ledger.LedgerSchemaVersion;
 import io.pgephemeral.sym.SymEventReader;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.sym.SymResponses;
@@ -31,15 +32,18 @@ public class InvocationHandler {
     private final BeanProvider<Escalation> escalation;
     private final BeanProvider<Deescalation> deescalation;
     private final BeanProvider<Sweep> sweep;
+    private final BeanProvider<LedgerSchemaVersion> ledgerVersion;
 
     // Providers, not beans: a configuration mistake then surfaces as a clear error for each
     // event, instead of a handler that cannot even start.
     public InvocationHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
-                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep) {
+                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep,
+                             BeanProvider<LedgerSchemaVersion> ledgerVersion) {
         this.reader = reader;
         this.escalation = escalation;
         this.deescalation = deescalation;
         this.sweep = sweep;
+        this.ledgerVersion = ledgerVersion;
     }
 
     public SymResponse handle(Map<String, Object> event) {
@@ -50,6 +54,9 @@ public class InvocationHandler {
             if (event instanceof UnreadableEvent unreadable) {
                 return SymResponse.error(unreadable.reason());
             }
+            // Every use case reads and writes the ledger: it must be at the version this broker
+            // needs before any of them starts (checked once per process).
+            ledgerVersion.get().requireCurrent();
             if (ScheduledEvent.matches(event)) {
                 return SweepResponses.of(sweep.get().sweep());
             }

@@ -90,7 +90,11 @@ public final class Cli {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        // Without empty entries: the JVM reads one as the working directory, which would put the
+        // repository's own schema/ folder on the class path next to target/classes.
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty()).collect(java.util.stream.Collectors.joining(File.pathSeparator));
+        command.addAll(List.of("-cp", classPath, Main.class.getName()));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("cli", ".err");
         try {
