@@ -69,10 +69,21 @@ public class LedgerSchemaVersion {
                 return r.next() ? r.getInt(1) : 0;
             }
         } catch (SQLException e) {
-            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new BrokerException("the ledger's version could not be read: "
-                    + message.lines().findFirst().orElse(message).strip()
-                    + " (run migrate with --writer set to the broker's ledger user)", e);
+            if ("42501".equals(e.getSQLState())) {
+                throw new BrokerException("the ledger's version cannot be read by the broker's ledger user: "
+                        + rootMessage(e) + " (run migrate with --writer set to that user)", e);
+            }
+            // As for any other ledger read: no ledger, no credential.
+            throw new BrokerException("the ledger is unavailable: " + rootMessage(e), e);
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message).strip();
     }
 }
