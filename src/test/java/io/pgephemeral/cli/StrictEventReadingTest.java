@@ -55,7 +55,11 @@ class StrictEventReadingTest {
                 Arguments.of("a boolean", "true", "must be a JSON object, got true"),
                 Arguments.of("nothing at all", "", "the event is empty"),
                 Arguments.of("two objects", escalate + " " + escalate, "more after"),
-                Arguments.of("a cut-off object", escalate.substring(0, escalate.length() / 2), "not valid JSON"));
+                Arguments.of("a cut-off object", escalate.substring(0, escalate.length() / 2), "not valid JSON"),
+                Arguments.of("nesting deeper than any event", "{\"a\":".repeat(40) + "1" + "}".repeat(40),
+                        "nesting depth"),
+                Arguments.of("more than a mebibyte", escalate.replace("\"reason\":\"",
+                        "\"reason\":\"" + "x".repeat(1 << 20)), "at most 1048576"));
     }
 
     @ParameterizedTest(name = "{0}")

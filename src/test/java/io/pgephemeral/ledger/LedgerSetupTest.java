@@ -189,9 +189,40 @@ class LedgerSetupTest {
         }
     }
 
-    /** The version the broker needs is the newest migration it ships. */
+    /**
+     * A database with no ledger at all, and a ledger last migrated before the version view
+     * existed (the view dropped): each refused with a line that says to run migrate.
+     */
     @Test
     @Order(6)
+    void aLedgerWithoutTablesOrWithoutItsVersionSaysToRunMigrate() throws Exception {
+        TestEnvironment env = TestEnvironment.get();
+        String empty = "ledger_none_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Db.execute("CREATE DATABASE " + empty);
+        String emptyUrl = env.jdbcUrl().replaceAll("/[^/]*$", "/" + empty);
+        String unversioned = "ledger_old_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Db.execute("CREATE DATABASE " + unversioned);
+        String unversionedUrl = env.jdbcUrl().replaceAll("/[^/]*$", "/" + unversioned);
+        LedgerMigrations.migrate(unversionedUrl + "?user=postgres", null, null, BOT);
+        try (Connection c = java.sql.DriverManager.getConnection(unversionedUrl + "?user=postgres");
+             Statement s = c.createStatement()) {
+            s.execute("DROP VIEW ephemeral.ledger_schema_version");
+        }
+        Map<String, String> expected = Map.of(emptyUrl, "the ledger has no tables yet: run 'pg-ephemeral migrate'",
+                unversionedUrl, "the ledger does not say its version");
+        for (Map.Entry<String, String> ledger : expected.entrySet()) {
+            try (Broker broker = new Broker(Map.of("broker.ledger-url", ledger.getKey()))) {
+                SymResponse response = broker.handle(Events.escalate(Events.newRunId(), "no.ledger@acme.example",
+                        "readonly", 600));
+                assertEquals(1, response.errors().size(), response.toString());
+                assertTrue(response.errors().get(0).startsWith(ledger.getValue()), response.errors().get(0));
+            }
+        }
+    }
+
+    /** The version the broker needs is the newest migration it ships. */
+    @Test
+    @Order(7)
     void theVersionTheBrokerNeedsIsItsNewestMigration() throws Exception {
         int newest = 0;
         try (var files = Files.list(Path.of("schema", "migrations"))) {
