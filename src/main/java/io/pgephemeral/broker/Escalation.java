@@ -69,6 +69,9 @@ public class Escalation {
     public Escalated escalate(EscalationRequest request) {
         Target target = targets.require(request.target());
         Duration granted = durations.grant(request.requested());
+        // Every limit a name must meet is checked here, before the ledger is read or written: a
+        // requester the secret store cannot name is refused with nothing to undo.
+        String secretName = store.nameFor(request.requester(), target.name());
         requireSafe(target);
 
         int attempt = 1;
@@ -98,7 +101,6 @@ public class Escalation {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant validUntil = now.plus(granted);
         String roleName = roleNames.next(request.requester(), target.name());
-        String secretName = store.nameFor(request.requester(), target.name());
         String capped = granted.equals(request.requested()) ? null
                 : "duration capped from " + Durations.format(request.requested()) + " to " + Durations.format(granted);
 

@@ -7,6 +7,7 @@ import io.pgephemeral.secrets.LocalFileStore;
 import io.pgephemeral.secrets.RequesterCredential;
 import io.pgephemeral.secrets.RequesterCredential.CredentialUnavailable;
 import io.pgephemeral.secrets.RequesterSecrets;
+import io.pgephemeral.broker.RequestRefused;
 import io.pgephemeral.secrets.SecretNames;
 import io.pgephemeral.secrets.SecretsFactory;
 import io.pgephemeral.secrets.SecretsManagerStore;
@@ -91,6 +92,10 @@ public class CredsCommand implements Callable<Integer> {
         } catch (CredentialUnavailable e) {
             System.err.println("creds: " + e.getMessage());
             return 1;
+        } catch (RequestRefused e) {
+            // A requester or target no secret can be named for: bad input, like the checks above.
+            System.err.println("creds: " + e.getMessage());
+            return 2;
         }
     }
 

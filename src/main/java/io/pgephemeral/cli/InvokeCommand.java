@@ -1,7 +1,7 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
+import io.pgephemeral.broker.RequestRefused;
+import io.pgephemeral.sym.EventJson;
 import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "invoke",
         description = {"Run one Sym event through the Lambda handler; print Sym's response.", "",
                 "The event goes through exactly the code Lambda runs, configured by the same BROKER_* "
-                + "variables. Exit status 0 when the response has no errors, 1 otherwise."},
+                + "variables. The event must be exactly one JSON object with no key given twice. Exit status 0 "
+                + "when the response has no errors, 1 otherwise."},
         mixinStandardHelpOptions = true)
 public class InvokeCommand implements Callable<Integer> {
 
@@ -28,27 +29,25 @@ public class InvokeCommand implements Callable<Integer> {
     @Inject
     LambdaRunner lambda;
 
-    @Inject
-    JsonMapper json;
-
     @Override
     public Integer call() throws IOException {
         Map<String, Object> event;
         try {
-            event = json.readValue(read(file), Argument.mapOf(String.class, Object.class));
+            event = EventJson.read(read(file));
+        } catch (RequestRefused e) {
+            // The same answer, and exit status, as any other bad input the handler refuses.
+            return lambda.print(SymResponse.error(e.getMessage()));
         } catch (IOException e) {
-            return lambda.print(SymResponse.error("the event is not a JSON object: " + firstLine(e)));
+            return lambda.print(SymResponse.error("could not read the event from " + file + ": " + firstLine(e)));
         }
         return lambda.run(event);
     }
 
+    /** At most one byte more than the reader accepts: a huge input is refused, not held in memory. */
     private static byte[] read(String file) throws IOException {
-        if (file.equals("-")) {
-            try (InputStream in = System.in) {
-                return in.readAllBytes();
-            }
+        try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
+            return in.readNBytes(EventJson.MAX_BYTES + 1);
         }
-        return Files.readAllBytes(Path.of(file));
     }
 
     private static String firstLine(Exception e) {

@@ -50,6 +50,17 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
     }
 
     /**
+     * Anything but a map (the runtime's serializer always gives one; a caller of
+     * {@code handleRequest} might not) is answered as an unreadable event, not converted leniently
+     * or thrown back with a stack trace.
+     */
+    @Override
+    protected Map<String, Object> convertInput(Object input) {
+        return new UnreadableEvent("the event must be a JSON object, got "
+                + (input == null ? "null" : "a " + input.getClass().getSimpleName()));
+    }
+
+    /**
      * Lambda's remaining time for this invocation is its deadline ({@link LambdaInvocation});
      * without it (the CLI, tests calling with no context), the configured cap applies.
      */

@@ -10,6 +10,7 @@ import io.pgephemeral.config.Durations;
 import io.pgephemeral.broker.Deescalation;
 import io.pgephemeral.broker.Escalation;
 import io.pgephemeral.broker.Sweep;
+import io.pgephemeral.ledger.LedgerSchemaVersion;
 import io.pgephemeral.sym.SymEventReader;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.sym.SymResponses;
@@ -38,16 +39,19 @@ public class InvocationHandler {
     private final BeanProvider<Deescalation> deescalation;
     private final BeanProvider<Sweep> sweep;
     private final BrokerConfig config;
+    private final BeanProvider<LedgerSchemaVersion> ledgerVersion;
 
     // Providers, not beans: a configuration mistake then surfaces as a clear error for each
     // event, instead of a handler that cannot even start.
     public InvocationHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
-                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep, BrokerConfig config) {
+                             BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep,
+                             BeanProvider<LedgerSchemaVersion> ledgerVersion, BrokerConfig config) {
         this.config = config;
         this.reader = reader;
         this.escalation = escalation;
         this.deescalation = deescalation;
         this.sweep = sweep;
+        this.ledgerVersion = ledgerVersion;
     }
 
     /** An invocation outside Lambda (the CLI's invoke and sweep): its time is the configured cap. */
@@ -75,8 +79,14 @@ public class InvocationHandler {
     private SymResponse dispatch(Map<String, Object> event) {
         try {
             if (event == null) {
-                return SymResponse.error("the event must be a JSON object");
+                return SymResponse.error("the event must be a JSON object, got null");
             }
+            if (event instanceof UnreadableEvent unreadable) {
+                return SymResponse.error(unreadable.reason());
+            }
+            // Every use case reads and writes the ledger: it must be at the version this broker
+            // needs before any of them starts (checked once per process).
+            ledgerVersion.get().requireCurrent();
             if (ScheduledEvent.matches(event)) {
                 return SweepResponses.of(sweep.get().sweep());
             }

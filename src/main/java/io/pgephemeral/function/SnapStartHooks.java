@@ -1,7 +1,6 @@
 package io.pgephemeral.function;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
@@ -12,6 +11,7 @@ import io.pgephemeral.ledger.Ledger;
 import io.pgephemeral.ledger.LedgerDataSourceFactory.LedgerPool;
 import io.pgephemeral.postgres.TargetDatabase;
 import io.pgephemeral.broker.EscalationRequest;
+import io.pgephemeral.sym.EventJson;
 import io.pgephemeral.sym.SymEventReader;
 import io.pgephemeral.sym.SymResponse;
 import org.crac.Context;
@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -73,8 +74,8 @@ public final class SnapStartHooks implements Resource {
         SymEventReader reader = context.getBean(SymEventReader.class);
         EscalationRequest request;
         try {
-            Map<String, Object> event = json.readValue(SymEventReader.PRIMING_EVENT,
-                    Argument.mapOf(String.class, Object.class));
+            // Read as the runtime's serializer reads every event: strictly.
+            Map<String, Object> event = EventJson.read(SymEventReader.PRIMING_EVENT.getBytes(StandardCharsets.UTF_8));
             reader.type(event);
             request = reader.escalation(event);
             json.writeValueAsBytes(new SymResponse(Map.of("run", request.runId()), List.of()));

@@ -39,10 +39,20 @@ public final class LedgerExport {
         }
     }
 
-    private final LedgerTable table;
+    /** How CSV cells are written: as stored, or with spreadsheet formulas neutralised. */
+    public enum CsvCells { NEUTRALISED, RAW }
 
+    private final LedgerTable table;
+    private final CsvCells cells;
+
+    /** Exports with CSV cells neutralised, the safe default for files people open in spreadsheets. */
     public LedgerExport(LedgerTable table) {
+        this(table, CsvCells.NEUTRALISED);
+    }
+
+    public LedgerExport(LedgerTable table, CsvCells cells) {
         this.table = table;
+        this.cells = cells;
     }
 
     /** Writes the events recorded in [since, until) (either may be null) and returns how many. */
@@ -81,7 +91,7 @@ public final class LedgerExport {
                     out.write(',');
                 }
                 first = false;
-                out.write(csvField(value));
+                out.write(csvField(value, cells));
             }
             out.write("\r\n");
             rows++;
@@ -139,14 +149,24 @@ public final class LedgerExport {
     }
 
     /**
+     * OWASP's rule for CSV injection: a cell starting with one of these is a formula to a
+     * spreadsheet ({@code =HYPERLINK(...)} in a reason becomes a live link), so it gets a leading
+     * single quote, which spreadsheets read as "text". Then RFC 4180 quoting as usual.
+     */
+    private static final String FORMULA_STARTS = "=+-@\t\r";
+
+    /**
      * RFC 4180: a field with a comma, quote, CR or LF is quoted and its quotes doubled; an empty
      * string is quoted too, so that it stays distinct from NULL (an empty field).
      */
-    static String csvField(@Nullable Object value) {
+    static String csvField(@Nullable Object value, CsvCells cells) {
         if (value == null) {
             return "";
         }
         String s = value.toString();
+        if (cells == CsvCells.NEUTRALISED && !s.isEmpty() && FORMULA_STARTS.indexOf(s.charAt(0)) >= 0) {
+            s = "'" + s;
+        }
         if (s.isEmpty() || s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0) {
             return '"' + s.replace("\"", "\"\"") + '"';
         }

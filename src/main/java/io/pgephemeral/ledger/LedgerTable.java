@@ -36,6 +36,11 @@ public record LedgerTable(String schema) {
         return qualified("audit_active");
     }
 
+    /** The view every migrate leaves with the ledger's version (afterMigrate.sql). */
+    public String schemaVersion() {
+        return qualified("ledger_schema_version");
+    }
+
     private String qualified(String name) {
         return Sql.ident(schema) + "." + Sql.ident(name);
     }

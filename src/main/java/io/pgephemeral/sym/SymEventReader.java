@@ -28,6 +28,8 @@ public final class SymEventReader {
     private static final Pattern SRN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9:._/@+-]{0,511}");
     private static final Pattern TARGET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final int REASON_LIMIT = 2000;
+    private static final int MAX_ADDRESS = 254;
+    private static final int MAX_LABEL = 63;
 
     private final ChronoUnit durationUnit;
 
@@ -99,6 +101,18 @@ public final class SymEventReader {
         }
         if (!(value instanceof String s) || !EMAIL.matcher(s).matches()) {
             throw new RequestRefused(field + " must be an email address, got " + describe(value));
+        }
+        // RFC 5321 4.5.3.1: a path holds at most 256 octets with its angle brackets, so an address
+        // at most 254; a local part at most 64 (the pattern); a DNS label at most 63 (RFC 1035).
+        if (s.length() > MAX_ADDRESS) {
+            throw new RequestRefused(field + " is " + s.length() + " characters long; an email address has at most "
+                    + MAX_ADDRESS + " (RFC 5321)");
+        }
+        for (String label : s.substring(s.indexOf('@') + 1).split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > MAX_LABEL) {
+                throw new RequestRefused(field + " has a domain label of " + label.length()
+                        + " characters; each label of an email domain has 1 to " + MAX_LABEL + " (RFC 1035)");
+            }
         }
         return s.toLowerCase(Locale.ROOT);
     }

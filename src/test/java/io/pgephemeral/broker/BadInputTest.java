@@ -69,6 +69,18 @@ class BadInputTest {
                         e -> Events.set(e, null, "run", "actors", "request")),
                 bad("a requester that is not an email", "must be an email address",
                         e -> Events.set(e, "jane doe", "run", "actors", "request", "username")),
+                // Passed the old pattern, then failed at CreateSecret (tag values hold 256) after a
+                // role was created and dropped and two ledger rows were written.
+                bad("a requester of 306 characters", "at most 254",
+                        e -> Events.set(e, LONG_REQUESTER, "run", "actors", "request", "username")),
+                bad("a requester whose domain has a label over 63 characters", "label",
+                        e -> Events.set(e, "jane@" + "d".repeat(64) + ".example", "run", "actors", "request", "username")),
+                bad("a requester with a character no secret name can carry", "secret name",
+                        e -> Events.set(e, "jane!doe@acme.example", "run", "actors", "request", "username")),
+                bad("a requester with a slash, the secret name's separator", "secret name",
+                        e -> Events.set(e, "jane/doe@acme.example", "run", "actors", "request", "username")),
+                bad("an approver of 306 characters", "at most 254",
+                        e -> Events.set(e, LONG_REQUESTER, "run", "actors", "approve", "username")),
                 bad("no run", "run.srn must be a Sym run SRN", e -> Events.set(e, null, "run", "srn")),
                 bad("an unknown event type", "event.type must be 'escalate' or 'deescalate'",
                         e -> Events.set(e, "approve", "event", "type")),
@@ -77,6 +89,9 @@ class BadInputTest {
                 bad("a reason that is not text", "fields.reason must be text",
                         e -> Events.set(e, List.of("a"), "fields", "reason")));
     }
+
+    /** 64 + 1 + 241 = 306 characters, every part within the old pattern's limits. */
+    static final String LONG_REQUESTER = "j".repeat(64) + "@" + ("d".repeat(58) + ".").repeat(4) + "examp";
 
     private static Arguments bad(String what, String expected, Consumer<Map<String, Object>> change) {
         return Arguments.of(what, expected, change);
@@ -104,6 +119,25 @@ class BadInputTest {
         assertEquals(ledgerBefore, Db.ledgerSize());
         assertEquals(secretsBefore, env.secretsManager().liveSecrets().size());
         assertEquals(callsBefore, env.secretsManager().calls("CreateSecret"));
+    }
+
+    /**
+     * A deescalate of a run never seen records that access ended, so that a late escalate is
+     * refused; with a requester no escalate could have had, it must record nothing.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badRequesters")
+    void aDeescalateWithAnImpossibleRequesterRecordsNothing(String requester, String expected) {
+        long ledgerBefore = Db.ledgerSize();
+        SymResponse response = broker.handle(Events.deescalate(Events.newRunId(), requester, "readonly"));
+        assertEquals(1, response.errors().size(), requester);
+        assertTrue(response.errors().get(0).contains(expected), response.errors().get(0));
+        assertEquals(ledgerBefore, Db.ledgerSize());
+    }
+
+    static Stream<Arguments> badRequesters() {
+        return Stream.of(Arguments.of(LONG_REQUESTER, "at most 254"),
+                Arguments.of("j".repeat(65) + "@acme.example", "must be an email address"));
     }
 
     @ParameterizedTest(name = "duration {0}")

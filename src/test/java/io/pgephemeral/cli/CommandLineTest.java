@@ -85,7 +85,7 @@ class CommandLineTest {
         Files.writeString(event, "{\"event\": {\"type\": \"escalate\"}", StandardCharsets.UTF_8);
         Run broken = cli(Map.of(), "invoke", event.toString());
         assertEquals(1, broken.exit());
-        assertTrue(broken.stdout().contains("\"errors\":[\"the event is not a JSON object"), broken.stdout());
+        assertTrue(broken.stdout().contains("\"errors\":[\"the event is not valid JSON"), broken.stdout());
 
         Files.write(event, env.json().writeValueAsBytes(
                 Events.escalate(Events.newRunId(), "cli@acme.example", "postgres", 60)));

@@ -1,7 +1,7 @@
 package io.pgephemeral.function;
 
 import io.micronaut.core.type.Argument;
-import io.micronaut.function.aws.JsonMapperCustomPojoSerializer;
+import com.amazonaws.services.lambda.runtime.CustomPojoSerializer;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
@@ -25,7 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LambdaContractTest {
 
-    private final JsonMapperCustomPojoSerializer serializer = new JsonMapperCustomPojoSerializer();
+    /** What the Lambda Java runtime does: the one CustomPojoSerializer the class path registers. */
+    private final CustomPojoSerializer serializer = loadSerializer();
+
+    private static CustomPojoSerializer loadSerializer() {
+        List<CustomPojoSerializer> found = java.util.ServiceLoader.load(CustomPojoSerializer.class).stream()
+                .map(java.util.ServiceLoader.Provider::get).toList();
+        assertEquals(1, found.size(), "serializers registered for the Lambda runtime: " + found);
+        return found.get(0);
+    }
 
     @Test
     void theLambdaRuntimePathEscalatesAndDeescalates() throws Exception {
@@ -65,6 +73,35 @@ class LambdaContractTest {
             assertEquals(1, response.errors().size());
             assertTrue(response.errors().get(0).contains("'nope' is not on the broker's allow-list"));
         }
+    }
+
+    /**
+     * The runtime hands the raw payload to the registered serializer: a key twice, or anything but
+     * one object, reaches the handler as a refusal it answers with one error line, never as a
+     * lenient reading or an exception the runtime would return with its stack trace.
+     */
+    @Test
+    void theRuntimePathReadsEventsStrictly() throws Exception {
+        String escalate = new String(TestEnvironment.get().json().writeValueAsBytes(
+                Events.escalate(Events.newRunId(), "lambda.strict@acme.example", "readonly", 60)), StandardCharsets.UTF_8);
+        Map<String, String> payloads = new java.util.LinkedHashMap<>();
+        payloads.put(escalate.replace("\"type\":\"escalate\"", "\"type\":\"deescalate\",\"type\":\"escalate\""),
+                "duplicate key");
+        payloads.put("null", "must be a JSON object, got null");
+        payloads.put("[" + escalate + "]", "must be a JSON object, got an array");
+        payloads.put("7", "must be a JSON object, got a number");
+        long ledgerBefore = Db.ledgerSize();
+        try (var broker = new io.pgephemeral.testing.Broker()) {
+            for (Map.Entry<String, String> payload : payloads.entrySet()) {
+                SymResponse response = broker.handle(fromJson(payload.getKey().getBytes(StandardCharsets.UTF_8)));
+                assertEquals(1, response.errors().size(), payload.getKey());
+                assertTrue(response.errors().get(0).contains(payload.getValue()), response.errors().get(0));
+                assertEquals(Map.of(), response.body());
+                String wire = toJson(response);
+                assertFalse(wire.contains("Exception") || wire.contains("\tat "), wire);
+            }
+        }
+        assertEquals(ledgerBefore, Db.ledgerSize(), "nothing recorded");
     }
 
     @Test

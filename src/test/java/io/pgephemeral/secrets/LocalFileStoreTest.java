@@ -78,9 +78,15 @@ class LocalFileStoreTest {
         assertEquals(List.of(), store.list());
     }
 
+    /**
+     * Names only use characters Secrets Manager allows: a requester with others is refused, not
+     * rewritten (rewriting gave o'brien/x the secret of o_brien_x; see RequesterNamesTest).
+     */
     @Test
     void namesOnlyUseCharactersSecretsManagerAllows() {
         SecretNames names = new SecretNames("pg-ephemeral/");
-        assertEquals("pg-ephemeral/o_brien_x@acme.example/readonly", names.of("o'brien/x@acme.example", "readonly"));
+        assertEquals("pg-ephemeral/o.brien+x@acme.example/readonly", names.of("o.brien+x@acme.example", "readonly"));
+        org.junit.jupiter.api.Assertions.assertThrows(io.pgephemeral.broker.RequestRefused.class,
+                () -> names.of("o'brien/x@acme.example", "readonly"));
     }
 }

@@ -1,6 +1,14 @@
 package io.pgephemeral.testing;
 
+import io.micronaut.configuration.picocli.MicronautFactory;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
 import io.pgephemeral.cli.Main;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -15,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The command line in its own JVM, as people run it: configured by environment variables only,
  * the test environment's broker settings unless overridden, and no inherited BROKER_, AWS_ or PG
- * variables.
+ * variables. {@link #inProcess} runs it in this JVM instead, for commands that need no environment
+ * variable of their own: much cheaper on a shared machine.
  */
 public final class Cli {
 
@@ -37,6 +46,32 @@ public final class Cli {
         return run(extraEnv, List.of(), args);
     }
 
+    /**
+     * The same command in this JVM: picocli with Micronaut's factory, as {@code Main} runs it, in an
+     * application context of the test environment's broker settings plus {@code overrides}
+     * ({@code broker.*} keys). Standard output and error are captured while it runs, so callers
+     * must not run two at once.
+     */
+    public static synchronized Run inProcess(Map<String, Object> overrides, String... args) {
+        Map<String, Object> properties = TestEnvironment.get().brokerProperties();
+        properties.putAll(overrides);
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ApplicationContext context = ApplicationContext.builder(Environment.CLI).properties(properties).start()) {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int exit = new CommandLine(Main.class, new MicronautFactory(context)).execute(args);
+            System.out.flush();
+            System.err.flush();
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
     /** @param jvmOptions e.g. {@code -Xmx48m} */
     public static Run run(Map<String, String> extraEnv, List<String> jvmOptions, String... args) throws Exception {
         Path out = Files.createTempFile("cli", ".out");
@@ -55,7 +90,11 @@ public final class Cli {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        // Without empty entries: the JVM reads one as the working directory, which would put the
+        // repository's own schema/ folder on the class path next to target/classes.
+        String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !entry.isEmpty()).collect(java.util.stream.Collectors.joining(File.pathSeparator));
+        command.addAll(List.of("-cp", classPath, Main.class.getName()));
         command.addAll(List.of(args));
         Path err = Files.createTempFile("cli", ".err");
         try {

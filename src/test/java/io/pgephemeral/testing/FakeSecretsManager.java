@@ -352,6 +352,8 @@ public final class FakeSecretsManager implements AutoCloseable {
 
     private Map<String, Object> createSecret(Map<String, Object> r) {
         String name = required(r, "Name");
+        checkName(name);
+        checkTags(list(r.get("Tags")));
         String token = tokenOf(r);
         String value = (String) r.get("SecretString");
         Secret existing = byName.get(name);
@@ -588,6 +590,7 @@ public final class FakeSecretsManager implements AutoCloseable {
 
     private Map<String, Object> tagResource(Map<String, Object> r) {
         Secret s = find(required(r, "SecretId"));
+        checkTags(list(r.get("Tags")));
         for (Map<String, Object> tag : list(r.get("Tags"))) {
             s.tags.put((String) tag.get("Key"), (String) tag.get("Value"));
         }
@@ -619,6 +622,37 @@ public final class FakeSecretsManager implements AutoCloseable {
         if (s.deletedDate != null) {
             throw new AwsError("InvalidRequestException", "You can't perform this operation on the secret because it"
                     + " was marked for deletion.");
+        }
+    }
+
+    /**
+     * CreateSecret's Name: 1 to 512 characters of ASCII letters, digits and /_+=.@- (API reference,
+     * CreateSecret). AWS answers a length violation with a ValidationException.
+     */
+    private static void checkName(String name) {
+        if (name.length() > 512) {
+            throw new AwsError("ValidationException", "1 validation error detected: Value at 'name' failed to satisfy"
+                    + " constraint: Member must have length less than or equal to 512");
+        }
+        if (!name.matches("[A-Za-z0-9/_+=.@-]+")) {
+            throw new AwsError("InvalidParameterException", "Invalid name. Must be a valid name containing"
+                    + " alphanumeric characters, or any of the following: -/_+=.@!");
+        }
+    }
+
+    /** Tag: Key 1 to 128 characters, Value 0 to 256 (API reference, Tag). */
+    private static void checkTags(List<Map<String, Object>> tags) {
+        for (int i = 0; i < tags.size(); i++) {
+            String key = (String) tags.get(i).get("Key");
+            String value = (String) tags.get(i).get("Value");
+            if (key == null || key.isEmpty() || key.length() > 128) {
+                throw new AwsError("ValidationException", "1 validation error detected: Value at 'tags." + (i + 1)
+                        + ".member.key' failed to satisfy constraint: Member must have length between 1 and 128");
+            }
+            if (value != null && value.length() > 256) {
+                throw new AwsError("ValidationException", "1 validation error detected: Value at 'tags." + (i + 1)
+                        + ".member.value' failed to satisfy constraint: Member must have length less than or equal to 256");
+            }
         }
     }
 
