@@ -1,6 +1,5 @@
 package io.pgephemeral.secrets;
 
-import io.micronaut.context.BeanProvider;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
@@ -22,21 +21,25 @@ import java.nio.file.Path;
 @Factory
 public class SecretsFactory {
 
+    /**
+     * The one Secrets Manager client, built on a background thread from plain SDK code (see
+     * {@link PendingClient}); it closes the client with the context.
+     */
     @Singleton
     @Bean(preDestroy = "close")
-    SecretsManagerClient secretsManagerClient() {
-        return SecretsManagerClient.builder()
+    PendingClient pendingSecretsManagerClient() {
+        return new PendingClient(() -> SecretsManagerClient.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .build();
+                .build());
     }
 
     /**
-     * The same client for the store, built on a background thread (see {@link PendingClient}); the
-     * bot's password, when it is kept in Secrets Manager, waits for that one build.
+     * The same client for whoever asks for it by type (the bot's password, when it is kept in
+     * Secrets Manager): waits for the background build instead of making a second client.
      */
     @Singleton
-    PendingClient pendingSecretsManagerClient(BeanProvider<SecretsManagerClient> client) {
-        return new PendingClient(client::get);
+    SecretsManagerClient secretsManagerClient(PendingClient pending) {
+        return pending.get();
     }
 
     @Singleton
