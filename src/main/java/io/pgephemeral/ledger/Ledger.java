@@ -142,7 +142,8 @@ public class Ledger {
         }
     }
 
-    private static BrokerException unavailable(Exception e) {
+    /** Why the ledger cannot be used, in one line: no tables, a failed TLS verification, or the root cause. */
+    static BrokerException unavailable(Exception e) {
         if (UNDEFINED_TABLE.equals(sqlState(e))) {
             return new BrokerException("the ledger has no tables yet: run 'pg-ephemeral migrate' against the ledger database", e);
         }

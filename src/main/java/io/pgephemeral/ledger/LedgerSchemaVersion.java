@@ -73,8 +73,8 @@ public class LedgerSchemaVersion {
                 throw new BrokerException("the ledger's version cannot be read by the broker's ledger user: "
                         + rootMessage(e) + " (run migrate with --writer set to that user)", e);
             }
-            // As for any other ledger read: no ledger, no credential.
-            throw new BrokerException("the ledger is unavailable: " + rootMessage(e), e);
+            // As for any other ledger read: no ledger, no credential, and the same words for why.
+            throw Ledger.unavailable(e);
         }
     }
 
