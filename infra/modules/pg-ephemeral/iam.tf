@@ -89,10 +89,22 @@ locals {
           # No tag condition here on purpose: DescribeSecret/DeleteSecret on a
           # secret that is already gone must return ResourceNotFound (which
           # the broker treats as done), not AccessDenied.
-          Sid      = "ManageIssuedSecrets"
-          Effect   = "Allow"
-          Action   = ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret"]
+          # UpdateSecretVersionStage undoes a failed replacement (AWSCURRENT back
+          # to the value it replaced); GetResourcePolicy is how the broker
+          # refuses to write into a secret someone else made under the prefix.
+          Sid    = "ManageIssuedSecrets"
+          Effect = "Allow"
+          Action = ["secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:DeleteSecret",
+          "secretsmanager:UpdateSecretVersionStage", "secretsmanager:GetResourcePolicy"]
           Resource = local.issued_secret_arn_pattern
+        },
+        {
+          # The sweep lists the broker's secrets to remove those that hold no
+          # open credential. ListSecrets has no resource-level permissions.
+          Sid      = "ListIssuedSecrets"
+          Effect   = "Allow"
+          Action   = "secretsmanager:ListSecrets"
+          Resource = "*"
         },
         {
           # The only secret the broker ever reads.
