@@ -160,7 +160,8 @@ public class Ledger {
         return null;
     }
 
-    private static String rootMessage(Throwable e) {
+    /** The innermost cause's message, first line only. */
+    static String rootMessage(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

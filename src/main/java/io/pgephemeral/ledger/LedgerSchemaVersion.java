@@ -71,19 +71,10 @@ public class LedgerSchemaVersion {
         } catch (SQLException e) {
             if ("42501".equals(e.getSQLState())) {
                 throw new BrokerException("the ledger's version cannot be read by the broker's ledger user: "
-                        + rootMessage(e) + " (run migrate with --writer set to that user)", e);
+                        + Ledger.rootMessage(e) + " (run migrate with --writer set to that user)", e);
             }
             // As for any other ledger read: no ledger, no credential, and the same words for why.
             throw Ledger.unavailable(e);
         }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.lines().findFirst().orElse(message).strip();
     }
 }

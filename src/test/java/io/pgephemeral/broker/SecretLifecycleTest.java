@@ -81,22 +81,23 @@ class SecretLifecycleTest {
 
     @Test
     void aReplacementWhoseWriteFailsLeavesTheStandingCredentialInTheSecret() throws Exception {
-        String requester = "replace.fails@acme.example";
-        String standing = standingCredential(requester);
-        secrets.failNext("PutSecretValue", 10, 500, "InternalServiceError");
-        SymResponse second = broker.handle(Events.escalate(Events.newRunId(), requester, "readonly", "1h"));
-        secrets.clearFaults();
-        assertEquals(1, second.errors().size());
-        assertEquals(standing, loginFromSecret(requester));
+        assertAFailedReplacementLeavesTheStandingCredential("replace.fails@acme.example",
+                () -> secrets.failNext("PutSecretValue", 10, 500, "InternalServiceError"));
     }
 
     @Test
     void aReplacementWrittenButNotAcknowledgedIsUndoneToTheStandingCredential() throws Exception {
-        String requester = "replace.lost@acme.example";
-        String standing = standingCredential(requester);
         // AWS stores the value, the answer is lost, and every retry fails: the broker gives up.
-        secrets.failAfterProcessingNext("PutSecretValue", 500, "InternalServiceError");
-        secrets.failNext("PutSecretValue", 10, 500, "InternalServiceError");
+        assertAFailedReplacementLeavesTheStandingCredential("replace.lost@acme.example", () -> {
+            secrets.failAfterProcessingNext("PutSecretValue", 500, "InternalServiceError");
+            secrets.failNext("PutSecretValue", 10, 500, "InternalServiceError");
+        });
+    }
+
+    private static void assertAFailedReplacementLeavesTheStandingCredential(String requester, Runnable faults)
+            throws Exception {
+        String standing = standingCredential(requester);
+        faults.run();
         SymResponse second = broker.handle(Events.escalate(Events.newRunId(), requester, "readonly", "1h"));
         secrets.clearFaults();
         assertEquals(1, second.errors().size());
