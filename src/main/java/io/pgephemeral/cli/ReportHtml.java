@@ -77,6 +77,8 @@ final class ReportHtml {
             .signoff td { height: 40px; } .signoff th { width: 160px; }
             .box { display: inline-block; width: 12px; height: 12px; border: 1px solid var(--ink); margin: 0 4px 0 12px;
                    vertical-align: middle; }
+            table.credentials td:first-child { font-size: 11px; width: 132px; word-break: break-all; }
+            table.credentials td:nth-child(3) { white-space: nowrap; }
             footer { color: var(--muted); font-size: 12px; margin-top: 32px; }
             @page { size: A4 landscape; margin: 12mm; }
             @media print {
@@ -124,7 +126,7 @@ final class ReportHtml {
                 .append(html(ReportText.period(r))).append("</p>\n");
         boolean intact = h.verification().intact();
         b.append("<div id=\"verify\" class=\"banner ").append(intact ? "ok" : "broken").append("\">")
-                .append(intact ? "Hash chain intact. " : "THE LEDGER&#39;S HASH CHAIN IS BROKEN. ")
+                .append(intact ? "Hash chain " : "THE LEDGER&#39;S HASH CHAIN IS BROKEN. ")
                 .append(html(ReportText.verification(r))).append("</div>\n");
         b.append("<table class=\"kv\">\n");
         kv("Database", html(h.database()));
@@ -311,10 +313,14 @@ final class ReportHtml {
         int drawn = 0;
         while (!tick.toInstant().isAfter(t.to()) && drawn < 40) {
             double x = x(tick.toInstant());
+            boolean label = x + 64 <= WIDTH; // a label at the right edge would be cut off
             b.append("<line x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"").append(AXIS - 6)
-                    .append("\" y2=\"").append(height).append("\" stroke=\"#e2e5eb\"/>")
-                    .append("<text x=\"").append(fmt(x + 2)).append("\" y=\"").append(AXIS - 9)
-                    .append("\" font-size=\"10\" fill=\"#5b6475\">").append(format.format(tick)).append("</text>\n");
+                    .append("\" y2=\"").append(height).append("\" stroke=\"#e2e5eb\"/>");
+            if (label) {
+                b.append("<text x=\"").append(fmt(x + 2)).append("\" y=\"").append(AXIS - 9)
+                        .append("\" font-size=\"10\" fill=\"#5b6475\">").append(format.format(tick)).append("</text>");
+            }
+            b.append('\n');
             tick = tick.plus(step, unit);
             drawn++;
         }

@@ -126,7 +126,7 @@ final class ReportText {
         AccessReview.Verification v = r.header().verification();
         String before = v.unchained() == 0 ? "" : " " + v.unchained() + " earlier row(s) predate the chain and are not covered.";
         if (v.intact()) {
-            return "Intact: " + v.verified() + " chained row(s) verified from the first row to the newest, every event"
+            return "intact: " + v.verified() + " chained row(s) verified from the first row to the newest, every event"
                     + " of this period included." + before;
         }
         String effect = switch (v.where()) {
