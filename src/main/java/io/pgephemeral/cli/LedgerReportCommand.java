@@ -185,6 +185,7 @@ public class LedgerReportCommand extends LedgerSubcommand {
                     sameCluster ? AccessReviewQuery.roles(ledger) : null);
             query.stream(ledger, settings, builder);
             query.repeated(ledger, settings, builder);
+            query.reconciledAfterClose(ledger, settings, builder);
             ChainVerifier.Result result = result(verified);
             AccessReview.Verification verification = verification(query, ledger, result);
             String roleCheck = sameCluster

@@ -184,18 +184,35 @@ public final class AccessReviewBuilder {
     private void failedOrReconciled(ReviewCredential c) {
         if (LedgerEntry.FAILED.equals(c.state()) || LedgerEntry.RECONCILED.equals(c.state())) {
             flag(FAILED_OR_RECONCILED, c, c.state() + (c.stateDetail() == null ? "" : ": " + c.stateDetail()));
-        } else if (c.notedAt() != null) {
-            flag(FAILED_OR_RECONCILED, c, c.state() + ", then reconciled: " + (c.note() == null ? "" : c.note()));
         }
     }
 
+    /**
+     * A credential closed (not failed) that the sweep reconciled within the period, found by a query
+     * of its own after the stream. A failed one is listed already.
+     */
+    public void acceptReconciledAfterClose(ReviewCredential c) {
+        if (!LedgerEntry.FAILED.equals(c.state())) {
+            flag(FAILED_OR_RECONCILED, c, c.state() + ", then reconciled " + (c.notedAt() == null ? ""
+                    : java.time.format.DateTimeFormatter.ISO_INSTANT.format(c.notedAt()) + ": ")
+                    + (c.note() == null ? "" : c.note()));
+        }
+    }
+
+    /**
+     * Where the cluster's roles can be read, they decide: a disabled credential's role that is
+     * still there is flagged, whatever the ledger says since. Where they cannot, the ledger decides:
+     * flagged unless a later {@code reconciled} note says the sweep dealt with the role.
+     */
     private void disabledRole(ReviewCredential c) {
-        if (!LedgerEntry.DISABLED.equals(c.state()) || c.notedAt() != null) {
+        if (!LedgerEntry.DISABLED.equals(c.state())) {
             return;
         }
         if (roles == null) {
-            flag(DISABLED_ROLE_PRESENT, c, "role " + c.roleName() + " was disabled, not dropped; the ledger records"
-                    + " no removal since (not checked against the database's roles)");
+            if (c.notedAt() == null) {
+                flag(DISABLED_ROLE_PRESENT, c, "role " + c.roleName() + " was disabled, not dropped; the ledger"
+                        + " records no removal since (not checked against the database's roles)");
+            }
             return;
         }
         Boolean canLogin = roles.get(c.roleName());

@@ -329,7 +329,7 @@ class LedgerReportTest {
                 "the role outlived its credential (revoked)");
         Map<String, Object> report = json("--requester", requester);
         assertFlagged(report, "failed_or_reconciled", failed, outlived);
-        assertTrue(flagged(report, "failed_or_reconciled").get(outlived.id()).contains("then reconciled: the role outlived"),
+        assertTrue(flagged(report, "failed_or_reconciled").get(outlived.id()).matches("revoked, then reconciled 2026-03-03T12:30:00Z: the role outlived its credential \\(revoked\\)"),
                 flagged(report, "failed_or_reconciled").toString());
     }
 
@@ -356,6 +356,20 @@ class LedgerReportTest {
         } finally {
             Db.execute("DROP ROLE " + Sql.ident(kept.role()));
         }
+    }
+
+    @Test
+    void withoutTheRoleCheckTheLedgerDecides() throws Exception {
+        String requester = person("dis");
+        Credential kept = credential(requester, "lead@acme.example", TUESDAY_10, Duration.ofHours(1)).issued()
+                .ended(LedgerEntry.DISABLED, TUESDAY_10.plusSeconds(1800), requester, "manual end: role disabled (owns objects)");
+        Credential dealtWith = credential(requester, "lead@acme.example", TUESDAY_10.plusSeconds(7200), Duration.ofHours(1))
+                .issued().ended(LedgerEntry.DISABLED, TUESDAY_10.plusSeconds(9000), requester, "manual end: role disabled");
+        dealtWith.ended(LedgerEntry.RECONCILED, TUESDAY_10.plusSeconds(20000), "pg-ephemeral",
+                "the role outlived its credential (disabled)");
+        Map<String, Object> report = json("--requester", requester, "--no-role-check");
+        assertFlagged(report, "disabled_role_present", kept);
+        assertTrue(flagged(report, "disabled_role_present").get(kept.id()).contains("not checked"));
     }
 
     // ---- what the report says about the whole period ----
