@@ -134,6 +134,7 @@ class LedgerReportTest {
     }
 
     static synchronized Result run(Path out, String... args) throws Exception {
+        out.toFile().deleteOnExit();
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

@@ -117,6 +117,11 @@ class ReportBrowserTest {
             fail("chromium did not finish within 120 s");
         }
         Browser b = new Browser(Files.readString(out), Files.readString(err));
+        Files.delete(out);
+        Files.delete(err);
+        try (var files = Files.walk(profile)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         assertEquals(0, p.exitValue(), "chromium failed: " + b.stderr());
         return b;
     }
