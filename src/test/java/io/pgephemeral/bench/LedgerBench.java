@@ -56,7 +56,9 @@ import java.util.UUID;
  * connection gets: {@code active} ({@code SELECT * FROM audit_active}, what the README's auditors run
  * in psql), {@code list_active} ({@code ledger list --active}), {@code requester}, {@code target_since}
  * (one target, credentials active in the last 30 days) and {@code approver}, each the newest 200
- * through {@link AuditQueries}, for the busiest requester, target and approver; and
+ * through {@link AuditQueries}, for the busiest requester, target and approver;
+ * {@code ledger_report_<rows>_time} (s), the median of three {@code ledger report}s of the ledger's last
+ * year (HTML, run in this JVM as the CLI runs it, the chain walked meanwhile); and
  * {@code ledger_append_<rows>} (ms), the median of 200 appends through {@link LedgerChain} as the
  * broker makes them, one transaction each over a pooled connection.
  *
@@ -64,8 +66,8 @@ import java.util.UUID;
  * -Dexec.classpathScope=test -Dexec.args="-Duser.timezone=UTC -classpath %classpath
  * io.pgephemeral.bench.LedgerBench 1000 100000"}; add {@code -Dledger.bench.explain=true} before
  * {@code -classpath} for the plans ({@code EXPLAIN (ANALYZE, BUFFERS)}) of the audit queries, and
- * {@code -Dledger.bench.cli=true} to also time {@code pg-ephemeral ledger verify} in a JVM of its own
- * with a 64 MB heap.
+ * {@code -Dledger.bench.cli=true} to also time {@code pg-ephemeral ledger verify} and {@code ledger report}
+ * in a JVM of their own with a 64 MB heap.
  */
 public final class LedgerBench {
 
@@ -105,6 +107,10 @@ public final class LedgerBench {
                 verifyWithCli(table);
             }
             audit(env, table, filled, rows, record);
+            record.record("ledger_report_" + rows + "_time", report(env, table, filled), "s");
+            if (Boolean.getBoolean("ledger.bench.cli")) {
+                reportWithCli(table, filled);
+            }
             record.record("ledger_append_" + rows, appendMs(env, table), "ms");
         } finally {
             try (Connection admin = env.admin(); Statement s = admin.createStatement()) {
@@ -162,6 +168,59 @@ public final class LedgerBench {
                 "ledger", "verify", "--schema", table.schema());
         log("CLI (-Xmx64m): exit %d, %s / %s", run.exit(), run.stdout().strip(),
                 run.stderr().lines().reduce((a, b) -> b).orElse(""));
+    }
+
+    // ---- the access review ----
+
+    private static final int REPORT_RUNS = 3;
+
+    /**
+     * The median of three {@code ledger report}s of the year before the ledger's end (all of a
+     * ledger of a year or less), HTML, run in this JVM through the command line as people run it
+     * (the chain walked on a second connection meanwhile): from the command's start to the file.
+     */
+    private static double report(TestEnvironment env, LedgerTable table, Filled filled) throws Exception {
+        io.micronaut.context.ApplicationContext context = io.micronaut.context.ApplicationContext.builder()
+                .properties(env.brokerProperties()).start();
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("ledger-report", ".html");
+        try {
+            double[] times = new double[REPORT_RUNS];
+            for (int i = 0; i < REPORT_RUNS; i++) {
+                long start = System.nanoTime();
+                int exit = new picocli.CommandLine(io.pgephemeral.cli.Main.class,
+                        new io.micronaut.configuration.picocli.MicronautFactory(context)).execute(reportArgs(table, filled, out));
+                times[i] = (System.nanoTime() - start) / 1e9;
+                if (exit != 0) {
+                    throw new IllegalStateException("ledger report exited " + exit);
+                }
+            }
+            log("report of a year: %,d bytes of HTML", java.nio.file.Files.size(out));
+            Arrays.sort(times);
+            return times[REPORT_RUNS / 2];
+        } finally {
+            context.close();
+            java.nio.file.Files.deleteIfExists(out);
+        }
+    }
+
+    private static String[] reportArgs(LedgerTable table, Filled filled, java.nio.file.Path out) {
+        return new String[] {"ledger", "report", "--schema", table.schema(),
+                "--since", filled.end().minus(365, ChronoUnit.DAYS).toString(), "--until", filled.end().plusSeconds(1).toString(),
+                "--out", out.toString()};
+    }
+
+    /** {@code pg-ephemeral ledger report} in a JVM of its own with 64 MB of heap: a year in bounded memory. */
+    private static void reportWithCli(LedgerTable table, Filled filled) throws Exception {
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("ledger-report", ".html");
+        try {
+            long start = System.nanoTime();
+            io.pgephemeral.testing.Cli.Run run = io.pgephemeral.testing.Cli.run(Map.of(), List.of("-Xmx64m"),
+                    reportArgs(table, filled, out));
+            log("report CLI (-Xmx64m): exit %d in %.1f s (JVM start included), %s", run.exit(),
+                    (System.nanoTime() - start) / 1e9, run.stderr().strip().replace('\n', ' '));
+        } finally {
+            java.nio.file.Files.deleteIfExists(out);
+        }
     }
 
     // ---- appending ----
@@ -270,7 +329,16 @@ public final class LedgerBench {
                         filled.target(), OffsetDateTime.ofInstant(since, ZoneOffset.UTC)},
                 {"list --approver", credentials + " AND approver = ?" + newest, filled.approver()},
         };
-        for (Object[] q : queries) {
+        io.pgephemeral.ledger.AccessReviewQuery.Statement report = new io.pgephemeral.ledger.AccessReviewQuery(table)
+                .period(new io.pgephemeral.ledger.ReviewSettings(filled.end().minus(365, ChronoUnit.DAYS),
+                        filled.end().plusSeconds(1), null, null, java.time.Duration.ofHours(12), 0.9, 10,
+                        io.pgephemeral.ledger.WorkingHours.parse("08:00-18:00", "MON-FRI", "UTC"), java.time.Duration.ZERO,
+                        java.time.Duration.ZERO, 500, 1));
+        List<Object[]> all = new java.util.ArrayList<>(List.of(queries));
+        List<Object> reportQuery = new java.util.ArrayList<>(List.of("ledger report, a year", report.sql()));
+        reportQuery.addAll(report.args());
+        all.add(reportQuery.toArray());
+        for (Object[] q : all) {
             try (PreparedStatement p = c.prepareStatement("EXPLAIN (ANALYZE, BUFFERS) " + q[1])) {
                 for (int i = 2; i < q.length; i++) {
                     p.setObject(i - 1, q[i]);
