@@ -34,7 +34,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * PGPASSWORD), and Chromium must render it without a single console message (a script error or a
  * blocked fetch would be one) with one bar per credential in its DOM. The screenshot is left in
  * {@code target/ledger-report.png}; README's is a copy of it.
+ *
+ * <p>Tagged {@code browser}: README's test command needs nothing but JDK 17 and Maven, so this one
+ * runs when asked ({@code mvn -Dgroups=browser -Dtest.excludedGroups= test}, as .ci/run does after
+ * installing chromium), and then fails, never skips, if chromium is missing.
  */
+@org.junit.jupiter.api.Tag("browser")
 class ReportBrowserTest {
 
     private static final String[] PEOPLE = {"jane.doe", "sam.lee", "ana.silva", "li.wei", "omar.khan", "eva.novak",
