@@ -164,7 +164,7 @@ variable "log_kms_key_arn" {
 ###############################################################################
 
 variable "db_url" {
-  description = "BROKER_DB_URL: JDBC URL of the target database, e.g. jdbc:postgresql://db.internal:5432/app."
+  description = "BROKER_DB_URL: JDBC URL of the target database, e.g. jdbc:postgresql://db.internal:5432/app?sslmode=verify-full (verify-full is required unless allow_database_without_verified_tls)."
   type        = string
 
   validation {
