@@ -377,12 +377,13 @@ variable "requester_principal_arn_patterns" {
   default     = []
 
   validation {
-    # A role pattern, and not one that admits every role of the account.
+    # A role pattern, and not one that admits every role of the account or
+    # every permission set (admin ones included).
     condition = alltrue([
       for p in var.requester_principal_arn_patterns :
-      can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[^*?]", p)) && !can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/(aws-reserved/sso\\.amazonaws\\.com/)?[*?]*$", p))
+      can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[^*?]", p)) && !can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/(aws-reserved/sso\\.amazonaws\\.com/)?[*?]*$", p)) && !can(regex("AWSReservedSSO_[*?]", p))
     ])
-    error_message = "requester_principal_arn_patterns must be role ARN patterns naming specific roles (e.g. ...:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????), not \"role/*\" or every Identity Center role."
+    error_message = "requester_principal_arn_patterns must be role ARN patterns naming specific roles (e.g. ...:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????), not \"role/*\", every Identity Center role or every permission set (AWSReservedSSO_*)."
   }
 }
 

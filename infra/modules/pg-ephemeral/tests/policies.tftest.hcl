@@ -417,6 +417,16 @@ run "requester_fence_cannot_admit_every_role" {
   expect_failures = [var.requester_principal_arn_patterns]
 }
 
+run "requester_fence_cannot_admit_every_permission_set" {
+  command = plan
+
+  variables {
+    requester_principal_arn_patterns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_*"]
+  }
+
+  expect_failures = [var.requester_principal_arn_patterns]
+}
+
 run "requester_fence_can_be_waived_explicitly" {
   variables {
     requester_principal_arn_patterns = []
