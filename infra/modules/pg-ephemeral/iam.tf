@@ -449,6 +449,8 @@ locals {
         }
       },
       {
+        # Own secrets only, as the key policy (which is what actually
+        # decides); the same limit here keeps the two from drifting apart.
         Sid      = "DecryptIssuedSecretsViaSecretsManager"
         Effect   = "Allow"
         Action   = "kms:Decrypt"
@@ -458,7 +460,7 @@ locals {
             "kms:ViaService" = local.secretsmanager_service
           }
           StringLike = {
-            "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern
+            "kms:EncryptionContext:SecretARN" = local.own_secret_arn_pattern
           }
         }
       },

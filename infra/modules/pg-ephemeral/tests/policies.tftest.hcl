@@ -208,10 +208,10 @@ run "requester_policy_matches_the_callers_own_tag" {
       Resource = "arn:aws:kms:eu-west-1:111122223333:key/0d1e2f3a-0000-4000-8000-000000000001"
       Condition = {
         StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" }
-        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*" }
+        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/$${aws:PrincipalTag/email}/*" }
       }
     }
-    error_message = "Requesters may decrypt only through Secrets Manager and only secrets inside the prefix."
+    error_message = "Requesters may decrypt only through Secrets Manager and only their own secrets (<prefix><own tag>/)."
   }
 
   assert {
