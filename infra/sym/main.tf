@@ -92,7 +92,7 @@ resource "sym_environment" "this" {
 ###############################################################################
 
 # Permission context for the invoker role created by modules/pg-ephemeral
-# (path /sym/, trusted by the runtime connector role with the external ID,
+# (path /sym/, trusted by the runtime connector role,
 # allowed lambda:InvokeFunction on the alias only).
 resource "sym_integration" "broker_invoker" {
   type        = "permission_context"
@@ -100,13 +100,17 @@ resource "sym_integration" "broker_invoker" {
   label       = "pg-ephemeral invoker (${var.environment_name})"
   external_id = var.aws_account_id
 
-  settings = {
-    cloud       = "aws"
-    region      = var.aws_region
-    account_id  = var.aws_account_id
-    role_arn    = var.sym_invoker_role_arn
-    external_id = var.sym_external_id
-  }
+  # As Sym's lambda connector module: no external ID unless the broker's
+  # invoker role requires one.
+  settings = merge(
+    {
+      cloud      = "aws"
+      region     = var.aws_region
+      account_id = var.aws_account_id
+      role_arn   = var.sym_invoker_role_arn
+    },
+    var.sym_external_id == null ? {} : { external_id = var.sym_external_id },
+  )
 }
 
 # One target per allow-listed target. The name is what the broker receives as

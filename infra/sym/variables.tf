@@ -142,6 +142,7 @@ variable "sym_invoker_role_arn" {
 }
 
 variable "sym_external_id" {
-  description = "External ID of that role (the module's sym_external_id input)."
+  description = "External ID of that role (the module's sym_external_id input); null, as with Sym's own lambda connector, when the role requires none."
   type        = string
+  default     = null
 }

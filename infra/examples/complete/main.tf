@@ -37,11 +37,20 @@ module "pg_ephemeral" {
   create_secretsmanager_endpoint = true
 
   # Requesters sign in through IAM Identity Center with an "email"
-  # attribute for access control (see README.md).
+  # attribute for access control (see README.md). Only sessions of the
+  # PgEphemeralRequester permission set below may decrypt issued secrets
+  # (not every Identity Center role: admin permission sets are roles there
+  # too). The 16 "?" are the permission set role's random suffix; the second
+  # pattern covers instances whose role path carries a region.
   requester_principal_tag = "email"
   requester_principal_arn_patterns = [
-    "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/aws-reserved/sso.amazonaws.com/*",
+    "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????",
+    "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PgEphemeralRequester_????????????????",
   ]
+
+  # The role CI (or you) runs Terraform with: the only principal outside the
+  # invocation fence (output invocation_fence_policy_json).
+  deploy_role_arn = var.deploy_role_arn
 
   sweep_schedule_expression = "rate(1 minute)"
   alarm_actions             = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]

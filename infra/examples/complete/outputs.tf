@@ -37,3 +37,8 @@ output "sym_inputs" {
   description = "Input of infra/sym: terraform output -json sym_inputs > ../../sym/broker.auto.tfvars.json"
   value       = module.pg_ephemeral.sym_inputs
 }
+
+output "invocation_fence_policy_json" {
+  description = "Service control policy for the broker's account (AWS Organizations): only Sym, the sweep and the deploy role reach the function."
+  value       = module.pg_ephemeral.invocation_fence_policy_json
+}

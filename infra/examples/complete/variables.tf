@@ -28,7 +28,7 @@ variable "database_security_group_id" {
 variable "db_url" {
   description = "JDBC URL of the target database."
   type        = string
-  default     = "jdbc:postgresql://app-db.cluster-abc123.eu-west-1.rds.amazonaws.com:5432/app"
+  default     = "jdbc:postgresql://app-db.cluster-abc123.eu-west-1.rds.amazonaws.com:5432/app?sslmode=verify-full"
 }
 
 variable "sym_runtime_role_arn" {
@@ -37,8 +37,15 @@ variable "sym_runtime_role_arn" {
 }
 
 variable "sym_external_id" {
-  description = "External ID Sym presents when it assumes the broker's invoker role; any unguessable string (e.g. `uuidgen`), kept the same in infra/sym."
+  description = "Optional external ID on the invoker role's trust. Sym's lambda connector uses none on this hop; set one only if Sym confirms it sends it."
   type        = string
+  default     = null
+}
+
+variable "deploy_role_arn" {
+  description = "Role that runs Terraform here; left outside the invocation fence. null: no fence output."
+  type        = string
+  default     = null
 }
 
 variable "sso_instance_arn" {

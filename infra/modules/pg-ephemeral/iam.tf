@@ -5,12 +5,14 @@
 # aws_iam_policy_document, so their exact content is known at plan time and
 # tests/*.tftest.hcl can assert on it.
 #
-# "*" appears as a Resource in exactly two places, both required by AWS:
-#   1. every statement of the KMS key policy: in a key policy "*" means "this
+# "*" appears as a Resource only where AWS requires it:
+#   1. every statement of a KMS key policy: in a key policy "*" means "this
 #      key" and is the only accepted value;
 #   2. ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which do not
-#      support resource-level permissions (Lambda needs them to manage the
-#      function's network interfaces).
+#      support resource-level permissions, and ec2:CreateNetworkInterface,
+#      which Lambda validates at function creation in the documented "*" form;
+#   3. the fence's lambda:CreateEventSourceMapping deny (no resource type;
+#      narrowed by lambda:FunctionArn).
 # tests/policies.tftest.hcl fails if any other statement uses "*".
 ###############################################################################
 
@@ -39,6 +41,50 @@ locals {
     "kms:ViaService"    = local.secretsmanager_service
     "kms:CallerAccount" = local.account_id
   }
+
+  # Management only: none of these can encrypt or decrypt (no CreateGrant
+  # either, which could hand out use of the key).
+  kms_admin_actions = [
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+  ]
+
+  # Everything that produces ciphertext under a key.
+  kms_encrypt_actions = [
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+  ]
+
+  # The secrets a requester may decrypt: <prefix><their own tag>/<target>.
+  own_secret_arn_pattern = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${var.secret_prefix}${local.requester_identity}/*"
+
+  # Who runs Terraform: the named deploy role, else the account (IAM decides).
+  deployers = var.deploy_role_arn == null ? [local.account_root_arn] : [var.deploy_role_arn]
 
   ###########################################################################
   # Execution role of the function
@@ -128,16 +174,18 @@ locals {
           Resource = "${aws_cloudwatch_log_group.broker.arn}:*"
         },
         {
-          # Lambda creates the function's ENIs with the execution role; they
-          # may only be created in the configured subnets and groups.
-          Sid    = "CreateFunctionEnis"
-          Effect = "Allow"
-          Action = "ec2:CreateNetworkInterface"
-          Resource = concat(
-            ["${local.ec2_arn_prefix}:network-interface/*"],
-            [for id in var.subnet_ids : "${local.ec2_arn_prefix}:subnet/${id}"],
-            [for id in local.function_security_group_ids : "${local.ec2_arn_prefix}:security-group/${id}"],
-          )
+          # Lambda checks these ENI permissions when it creates the function,
+          # before any ENI or request exists; AWS documents them (and its
+          # managed AWSLambdaVPCAccessExecutionRole grants them) on "*", and
+          # a role scoped to subnet/security-group ARNs can fail that check on
+          # first deploy. The subnets and groups are instead fixed by the
+          # function's configuration, which the invocation fence lets only the
+          # deploy role change. Only Lambda, and code in the function, ever
+          # hold this role's credentials.
+          Sid      = "CreateFunctionEnis"
+          Effect   = "Allow"
+          Action   = "ec2:CreateNetworkInterface"
+          Resource = "*"
         },
         {
           # ENI IDs are not known in advance; Lambda's documentation asks for
@@ -193,31 +241,8 @@ locals {
           Sid       = "KeyAdministration"
           Effect    = "Allow"
           Principal = { AWS = local.kms_key_administrators }
-          Action = [
-            "kms:CancelKeyDeletion",
-            "kms:CreateAlias",
-            "kms:DeleteAlias",
-            "kms:DescribeKey",
-            "kms:DisableKey",
-            "kms:DisableKeyRotation",
-            "kms:EnableKey",
-            "kms:EnableKeyRotation",
-            "kms:GetKeyPolicy",
-            "kms:GetKeyRotationStatus",
-            "kms:ListGrants",
-            "kms:ListKeyPolicies",
-            "kms:ListKeyRotations",
-            "kms:ListResourceTags",
-            "kms:PutKeyPolicy",
-            "kms:RevokeGrant",
-            "kms:RotateKeyOnDemand",
-            "kms:ScheduleKeyDeletion",
-            "kms:TagResource",
-            "kms:UntagResource",
-            "kms:UpdateAlias",
-            "kms:UpdateKeyDescription",
-          ]
-          Resource = "*"
+          Action    = local.kms_admin_actions
+          Resource  = "*"
         },
         {
           # The broker encrypts new secret values (GenerateDataKey) and
@@ -236,12 +261,15 @@ locals {
           }
         },
         {
-          # Requesters decrypt their own secret when they call GetSecretValue.
-          # The account principal delegates to IAM: a caller also needs the
-          # requester policy (which adds the ABAC tag check in Secrets
-          # Manager). Decrypt only, only via Secrets Manager, only for
-          # secrets inside the prefix.
-          Sid       = "RequestersDecryptIssuedSecrets"
+          # Requesters decrypt their own secrets only: the encryption context
+          # Secrets Manager sends is the secret's ARN, and it must lie under
+          # <prefix><the caller's own principal tag>/. An account admin with
+          # kms:Decrypt on "*" therefore reads no one else's credential, and
+          # re-tagging a secret does not help either. The account principal
+          # delegates to IAM (the caller also needs the requester policy),
+          # fenced to the requester permission set's roles by
+          # requester_principal_arn_patterns.
+          Sid       = "RequestersDecryptOwnSecrets"
           Effect    = "Allow"
           Principal = { AWS = local.account_root_arn }
           Action    = "kms:Decrypt"
@@ -250,7 +278,10 @@ locals {
             {
               StringEquals = local.via_secretsmanager
               StringLike = {
-                "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern
+                "kms:EncryptionContext:SecretARN" = local.own_secret_arn_pattern
+              }
+              Null = {
+                "aws:PrincipalTag/${var.requester_principal_tag}" = "false"
               }
             },
             {
@@ -258,6 +289,66 @@ locals {
               operator => keys if length(var.requester_principal_arn_patterns) > 0
             },
           )
+        },
+        {
+          # Explicit denies hold even if a later change, a grant or another
+          # statement allowed more: nobody but the broker encrypts under the
+          # prefix (so no one can plant a look-alike credential there) ...
+          Sid       = "OnlyBrokerEncryptsUnderPrefix"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = local.kms_encrypt_actions
+          Resource  = "*"
+          Condition = {
+            StringLike   = { "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern }
+            ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.broker.arn }
+          }
+        },
+        {
+          # ... nobody but the broker decrypts a secret outside their own
+          # <prefix><tag>/ ...
+          Sid       = "NoDecryptOfOthersSecrets"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "kms:Decrypt"
+          Resource  = "*"
+          Condition = {
+            StringLike    = { "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern }
+            StringNotLike = { "kms:EncryptionContext:SecretARN" = local.own_secret_arn_pattern }
+            ArnNotEquals  = { "aws:PrincipalArn" = aws_iam_role.broker.arn }
+          }
+        },
+        {
+          # ... a session without the tag decrypts nothing under the prefix
+          # (an unresolved policy variable would make the statement above
+          # not apply) ...
+          Sid       = "NoDecryptWithoutRequesterTag"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "kms:Decrypt"
+          Resource  = "*"
+          Condition = {
+            StringLike   = { "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern }
+            Null         = { "aws:PrincipalTag/${var.requester_principal_tag}" = "true" }
+            ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.broker.arn }
+          }
+        },
+        {
+          # ... and a tag holding a wildcard ("*", "?") cannot widen the
+          # StringLike pattern it is substituted into. $${*} and $${?} are
+          # IAM's literal asterisk and question mark.
+          Sid       = "NoDecryptWithWildcardTag"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = "kms:Decrypt"
+          Resource  = "*"
+          Condition = {
+            StringLike = {
+              "kms:EncryptionContext:SecretARN"                 = local.issued_secret_arn_pattern
+              "aws:PrincipalTag/${var.requester_principal_tag}" = ["*$${*}*", "*$${?}*"]
+            }
+            ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.broker.arn }
+          }
         },
       ],
       [for statement in [
@@ -275,11 +366,12 @@ locals {
           }
         },
         {
-          # Operators store (and may read back) the bot password; delegated
-          # to IAM, limited to that one secret.
+          # Operators store the bot password (Secrets Manager may also ask
+          # for Decrypt while writing); limited to that one secret, and to
+          # deploy_role_arn when it is set (otherwise delegated to IAM).
           Sid       = "OperatorsSetBotPassword"
           Effect    = "Allow"
-          Principal = { AWS = local.account_root_arn }
+          Principal = { AWS = local.deployers }
           Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
           Resource  = "*"
           Condition = {
@@ -290,7 +382,55 @@ locals {
           }
         },
       ] : statement if var.create_bot_secret],
+      [for statement in [
+        {
+          # With a named deploy role, nobody else (account admins included)
+          # can decrypt or re-encrypt the bot password.
+          Sid       = "OnlyBrokerAndDeployerUseBotSecret"
+          Effect    = "Deny"
+          Principal = { AWS = "*" }
+          Action    = concat(["kms:Decrypt"], local.kms_encrypt_actions)
+          Resource  = "*"
+          Condition = {
+            StringLike   = { "kms:EncryptionContext:SecretARN" = local.bot_secret_arn_pattern }
+            ArnNotEquals = { "aws:PrincipalArn" = [aws_iam_role.broker.arn, var.deploy_role_arn] }
+          }
+        },
+      ] : statement if var.create_bot_secret && var.deploy_role_arn != null],
     )
+  })
+
+  ###########################################################################
+  # Function key policy (environment variables, SnapStart snapshots)
+  ###########################################################################
+
+  function_key_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "KeyAdministration"
+        Effect    = "Allow"
+        Principal = { AWS = local.kms_key_administrators }
+        Action    = local.kms_admin_actions
+        Resource  = "*"
+      },
+      {
+        # Lambda encrypts the environment and snapshots through a grant it
+        # creates with the deploying principal's permissions; only via
+        # Lambda, only from this account.
+        Sid       = "DeployerConfiguresFunctionEncryption"
+        Effect    = "Allow"
+        Principal = { AWS = local.deployers }
+        Action    = ["kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = {
+            "kms:ViaService"    = "lambda.${local.region}.${data.aws_partition.current.dns_suffix}"
+            "kms:CallerAccount" = local.account_id
+          }
+        }
+      },
+    ]
   })
 
   ###########################################################################
@@ -321,6 +461,8 @@ locals {
         }
       },
       {
+        # Own secrets only, as the key policy (which is what actually
+        # decides); the same limit here keeps the two from drifting apart.
         Sid      = "DecryptIssuedSecretsViaSecretsManager"
         Effect   = "Allow"
         Action   = "kms:Decrypt"
@@ -330,7 +472,7 @@ locals {
             "kms:ViaService" = local.secretsmanager_service
           }
           StringLike = {
-            "kms:EncryptionContext:SecretARN" = local.issued_secret_arn_pattern
+            "kms:EncryptionContext:SecretARN" = local.own_secret_arn_pattern
           }
         }
       },
@@ -435,24 +577,22 @@ resource "aws_iam_role" "sym_invoker" {
   max_session_duration = 3600
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
+    Statement = [merge({
       Sid       = "SymRuntimeAssumesRole"
       Effect    = "Allow"
       Principal = { AWS = var.sym_runtime_role_arn }
       Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "sts:ExternalId" = var.sym_external_id }
-      }
-    }]
+      },
+      # Sym's lambda connector trusts the runtime role without an external
+      # ID (the ID guards the hop from Sym's account to the runtime role);
+      # an ID is required here only when the operator sets one.
+      var.sym_external_id == null ? {} : {
+        Condition = {
+          StringEquals = { "sts:ExternalId" = var.sym_external_id }
+        }
+    })]
   })
   tags = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = var.sym_external_id != null
-      error_message = "sym_external_id is required when sym_runtime_role_arn is set."
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "sym_invoker" {

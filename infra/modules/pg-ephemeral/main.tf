@@ -48,9 +48,21 @@ locals {
     var.ledger_url == null ? {} : { BROKER_LEDGER_URL = var.ledger_url },
     var.connect_host == null ? {} : { BROKER_CONNECT_HOST = var.connect_host },
     var.db_ca_bundle == null ? {} : { BROKER_DB_CA_BUNDLE = var.db_ca_bundle },
+    # The broker refuses an unverified connection on its own; the module's opt-out is its opt-out.
+    var.allow_database_without_verified_tls ? { BROKER_DB_TLS = "insecure-allow-unverified" } : {},
     var.java_tool_options == "" ? {} : { JAVA_TOOL_OPTIONS = var.java_tool_options },
   )
   environment = merge(var.extra_environment, local.managed_environment)
+
+  # sslmode=verify-full exactly once (pgjdbc lets a later parameter win), and
+  # no factory or host name verifier that would switch the verification off.
+  database_urls = compact([var.db_url, var.ledger_url])
+  database_urls_verify_tls = alltrue([
+    for url in local.database_urls :
+    length(regexall("(?i)[?&]sslmode=", url)) == 1 &&
+    can(regex("[?&]sslmode=verify-full(&|$)", url)) &&
+    !can(regex("(?i)[?&](sslfactory|sslhostnameverifier)=", url))
+  ])
 
   function_security_group_ids = concat([aws_security_group.broker.id], var.additional_security_group_ids)
 
@@ -86,6 +98,13 @@ resource "aws_lambda_function" "broker" {
   timeout       = var.timeout
 
   reserved_concurrent_executions = var.reserved_concurrent_executions
+
+  # Encrypts the environment and the SnapStart snapshots with the module's
+  # function key instead of an AWS managed key. A snapshot is taken after
+  # the broker's priming, so it can hold the bot's password in memory; with
+  # this key its use shows in CloudTrail, and disabling the key makes every
+  # snapshot unusable.
+  kms_key_arn = aws_kms_key.function.arn
 
   filename          = var.package_file
   source_code_hash  = var.package_file == null ? null : filebase64sha256(var.package_file)
@@ -126,6 +145,13 @@ resource "aws_lambda_function" "broker" {
     precondition {
       condition     = (var.package_file != null) != (var.package_s3_bucket != null && var.package_s3_key != null)
       error_message = "Set either package_file, or package_s3_bucket and package_s3_key (not both)."
+    }
+
+    precondition {
+      # The bot's password and every CREATE ROLE travel on this connection:
+      # without verify-full anyone on the path can pose as the database.
+      condition     = local.database_urls_verify_tls || var.allow_database_without_verified_tls
+      error_message = "db_url and ledger_url must carry sslmode=verify-full (once, with no sslfactory or sslhostnameverifier), e.g. jdbc:postgresql://db.internal:5432/app?sslmode=verify-full. Set allow_database_without_verified_tls = true only for a database that cannot present a certificate for its host name."
     }
 
     precondition {
@@ -290,6 +316,14 @@ resource "aws_vpc_security_group_egress_rule" "broker_to_endpoint" {
   tags                         = var.tags
 }
 
+# Availability zones of the subnets: an interface endpoint takes at most one
+# subnet per zone, and fails to create otherwise.
+data "aws_subnet" "function" {
+  for_each = var.create_secretsmanager_endpoint ? toset(var.subnet_ids) : toset([])
+
+  id = each.value
+}
+
 resource "aws_vpc_endpoint" "secretsmanager" {
   count = var.create_secretsmanager_endpoint ? 1 : 0
 
@@ -300,6 +334,13 @@ resource "aws_vpc_endpoint" "secretsmanager" {
   security_group_ids  = [aws_security_group.secretsmanager_endpoint[0].id]
   private_dns_enabled = true
   tags                = merge(var.tags, { Name = "${var.name}-secretsmanager" })
+
+  lifecycle {
+    precondition {
+      condition     = length(distinct([for subnet in data.aws_subnet.function : subnet.availability_zone])) == length(var.subnet_ids)
+      error_message = "create_secretsmanager_endpoint needs subnet_ids in distinct availability zones (an interface endpoint takes one subnet per zone); zones given: ${join(", ", [for id, subnet in data.aws_subnet.function : "${id}=${subnet.availability_zone}"])}."
+    }
+  }
 }
 
 ###############################################################################
@@ -337,11 +378,36 @@ resource "aws_kms_key" "issued_secrets" {
   deletion_window_in_days = var.kms_deletion_window_in_days
   policy                  = local.kms_key_policy
   tags                    = var.tags
+
+  lifecycle {
+    precondition {
+      # Without the fence any role whose session carries a chosen email tag
+      # (sts:TagSession on a role that allows it) decrypts that person's secret.
+      condition     = length(var.requester_principal_arn_patterns) > 0 || var.allow_unfenced_requesters
+      error_message = "Set requester_principal_arn_patterns to the requester permission set's roles (e.g. arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????), or allow_unfenced_requesters = true to accept any tagged principal."
+    }
+  }
 }
 
 resource "aws_kms_alias" "issued_secrets" {
   name          = "alias/${var.name}-secrets"
   target_key_id = aws_kms_key.issued_secrets.key_id
+}
+
+# Key of the function itself: environment variables and SnapStart snapshots.
+# Lambda uses it through a grant that it creates with the deploying
+# principal's kms:CreateGrant/kms:Encrypt (see local.function_key_policy).
+resource "aws_kms_key" "function" {
+  description             = "pg-ephemeral: encrypts the broker function's environment and SnapStart snapshots"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_deletion_window_in_days
+  policy                  = local.function_key_policy
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "function" {
+  name          = "alias/${var.name}-function"
+  target_key_id = aws_kms_key.function.key_id
 }
 
 ###############################################################################

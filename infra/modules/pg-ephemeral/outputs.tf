@@ -48,6 +48,11 @@ output "kms_key_arn" {
   value       = aws_kms_key.issued_secrets.arn
 }
 
+output "function_kms_key_arn" {
+  description = "ARN of the customer-managed key encrypting the function's environment and SnapStart snapshots."
+  value       = aws_kms_key.function.arn
+}
+
 output "kms_key_alias" {
   description = "Alias of that key."
   value       = aws_kms_alias.issued_secrets.name
@@ -130,13 +135,15 @@ output "sym_invoker_role_arn" {
 
 output "sym_integration_settings" {
   description = "Settings of the Sym permission_context integration for the invoker role (null when sym_runtime_role_arn is not set)."
-  value = var.sym_runtime_role_arn == null ? null : {
-    cloud       = "aws"
-    region      = local.region
-    account_id  = local.account_id
-    role_arn    = aws_iam_role.sym_invoker[0].arn
-    external_id = var.sym_external_id
-  }
+  value = var.sym_runtime_role_arn == null ? null : merge(
+    {
+      cloud      = "aws"
+      region     = local.region
+      account_id = local.account_id
+      role_arn   = aws_iam_role.sym_invoker[0].arn
+    },
+    var.sym_external_id == null ? {} : { external_id = var.sym_external_id },
+  )
 }
 
 output "sym_inputs" {

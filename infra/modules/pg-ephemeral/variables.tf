@@ -164,7 +164,7 @@ variable "log_kms_key_arn" {
 ###############################################################################
 
 variable "db_url" {
-  description = "BROKER_DB_URL: JDBC URL of the target database, e.g. jdbc:postgresql://db.internal:5432/app."
+  description = "BROKER_DB_URL: JDBC URL of the target database, e.g. jdbc:postgresql://db.internal:5432/app?sslmode=verify-full (verify-full is required unless allow_database_without_verified_tls)."
   type        = string
 
   validation {
@@ -209,6 +209,12 @@ variable "layers" {
   description = "Lambda layer version ARNs to attach, e.g. one that holds the database's CA bundle under /opt."
   type        = list(string)
   default     = []
+}
+
+variable "allow_database_without_verified_tls" {
+  description = "Opt-out: true accepts db_url/ledger_url without sslmode=verify-full (e.g. a database that cannot present a certificate for its host name). The bot's password and every CREATE ROLE then cross the network without server authentication."
+  type        = bool
+  default     = false
 }
 
 variable "connect_host" {
@@ -313,13 +319,19 @@ variable "bot_secret_name" {
 }
 
 variable "bot_secret_arn" {
-  description = "Full ARN (with the 6-character suffix) of an existing secret holding the bot's password, used when create_bot_secret is false. An RDS-managed master secret works."
+  description = "Full ARN (with the 6-character suffix) of an existing secret holding the bot's password, used when create_bot_secret is false. It must hold the password of the dedicated bot user: not an RDS-managed master secret (the master user is far too privileged, and RDS's automatic rotation breaks a SnapStart snapshot that holds the old password)."
   type        = string
   default     = null
 
   validation {
     condition     = var.bot_secret_arn == null || can(regex("^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+-[A-Za-z0-9]{6}$", coalesce(var.bot_secret_arn, "x")))
     error_message = "bot_secret_arn must be a full secret ARN, including the random 6-character suffix."
+  }
+
+  validation {
+    # RDS names the secrets it manages for master users "rds!...".
+    condition     = var.bot_secret_arn == null || !strcontains(coalesce(var.bot_secret_arn, "x"), ":secret:rds!")
+    error_message = "bot_secret_arn must not be an RDS-managed master secret (rds!...): create the dedicated bot user (schema/setup) and store its password in the module's bot secret."
   }
 }
 
@@ -377,9 +389,25 @@ variable "requester_principal_tag" {
 }
 
 variable "requester_principal_arn_patterns" {
-  description = "Optional extra fence in the KMS key policy: only principals whose ARN matches one of these patterns may decrypt issued secrets, e.g. [\"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*\"]. Empty: any principal of this account that also holds the requester policy."
+  description = "Fence in the KMS key policy: only principals whose ARN matches one of these patterns may decrypt issued secrets. Name the requester permission set's roles, e.g. [\"arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????\"] (add the same with \".../sso.amazonaws.com/*/AWSReservedSSO_...\" when Identity Center puts a region in the path). Required unless allow_unfenced_requesters is true."
   type        = list(string)
   default     = []
+
+  validation {
+    # A role pattern, and not one that admits every role of the account or
+    # every permission set (admin ones included).
+    condition = alltrue([
+      for p in var.requester_principal_arn_patterns :
+      can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[^*?]", p)) && !can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/(aws-reserved/sso\\.amazonaws\\.com/)?[*?]*$", p)) && !can(regex("AWSReservedSSO_[*?]", p))
+    ])
+    error_message = "requester_principal_arn_patterns must be role ARN patterns naming specific roles (e.g. ...:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????), not \"role/*\", every Identity Center role or every permission set (AWSReservedSSO_*)."
+  }
+}
+
+variable "allow_unfenced_requesters" {
+  description = "Opt-out: true lets any principal of the account that holds the requester policy and a matching principal tag decrypt its secret, without requester_principal_arn_patterns. Anyone who can start a session with a chosen tag (sts:TagSession) could then read that person's credential."
+  type        = bool
+  default     = false
 }
 
 variable "create_requester_policy" {
@@ -527,7 +555,7 @@ variable "sym_runtime_role_arn" {
 }
 
 variable "sym_external_id" {
-  description = "External ID Sym presents when assuming the invoker role; the same value goes into the sym_integration settings in infra/sym."
+  description = "Optional external ID required on the invoker role's trust. Sym's own lambda connector trusts the runtime role with no external ID (the external ID protects the Sym-to-runtime hop), so leave null unless Sym confirms it sends one on this hop."
   type        = string
   default     = null
 
@@ -535,6 +563,17 @@ variable "sym_external_id" {
     # (RE2 caps repetition counts at 1000, hence the separate length check.)
     condition     = var.sym_external_id == null || (length(coalesce(var.sym_external_id, "xx")) >= 2 && length(coalesce(var.sym_external_id, "xx")) <= 1224 && can(regex("^[A-Za-z0-9+=,.@:/-]+$", coalesce(var.sym_external_id, "xx"))))
     error_message = "sym_external_id must be 2-1224 characters of letters, digits and +=,.@:/-."
+  }
+}
+
+variable "deploy_role_arn" {
+  description = "ARN of the role that runs Terraform for this module. The only principal left outside the invocation fence (output invocation_fence_policy_json) and, when set, the only one besides the broker that may use the bot secret's key; it also configures the function key. null: no fence output, and key use is delegated to the account's IAM."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.deploy_role_arn == null || can(regex("^arn:[a-z-]+:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", coalesce(var.deploy_role_arn, "x")))
+    error_message = "deploy_role_arn must be an IAM role ARN without wildcards."
   }
 }
 

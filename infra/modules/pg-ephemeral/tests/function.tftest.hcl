@@ -14,13 +14,14 @@ variables {
   package_s3_bucket                          = "artifacts-example"
   package_s3_key                             = "pg-ephemeral/pg-ephemeral.jar"
   package_s3_object_version                  = "v42"
-  db_url                                     = "jdbc:postgresql://db.internal:5432/app"
+  db_url                                     = "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full"
   db_user                                    = "ephemeral_bot"
   targets                                    = { readonly = ["readonly"], analytics = ["analytics_ro", "orders_ro"] }
   vpc_id                                     = "vpc-0123456789abcdef0"
   subnet_ids                                 = ["subnet-0aaa", "subnet-0bbb"]
   database_security_group_ids                = ["sg-0db"]
   secretsmanager_endpoint_security_group_ids = ["sg-0vpce"]
+  requester_principal_arn_patterns           = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????"]
 }
 
 run "function_uses_snapstart_behind_an_alias" {
@@ -63,7 +64,7 @@ run "function_uses_snapstart_behind_an_alias" {
 run "environment_is_exactly_what_the_broker_reads" {
   assert {
     condition = aws_lambda_function.broker.environment[0].variables == tomap({
-      BROKER_DB_URL            = "jdbc:postgresql://db.internal:5432/app"
+      BROKER_DB_URL            = "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full"
       BROKER_DB_USER           = "ephemeral_bot"
       BROKER_DB_SECRET_ID      = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral-bot/db-password-AbC123"
       BROKER_TARGETS           = "analytics=analytics_ro|orders_ro,readonly=readonly"
@@ -85,7 +86,7 @@ run "environment_is_exactly_what_the_broker_reads" {
 
 run "optional_environment_is_added_only_when_set" {
   variables {
-    ledger_url        = "jdbc:postgresql://ledger.internal:5432/ledger"
+    ledger_url        = "jdbc:postgresql://ledger.internal:5432/ledger?sslmode=verify-full"
     connect_host      = "db.example.com"
     db_ca_bundle      = "/opt/rds/global-bundle.pem"
     duration_unit     = "minutes"
@@ -99,7 +100,7 @@ run "optional_environment_is_added_only_when_set" {
       for k, v in aws_lambda_function.broker.environment[0].variables : k => v
       if contains(["BROKER_LEDGER_URL", "BROKER_CONNECT_HOST", "BROKER_DB_CA_BUNDLE", "BROKER_DURATION_UNIT", "BROKER_MAX_TTL", "BROKER_CONNECTION_LIMIT", "JAVA_TOOL_OPTIONS"], k)
       } == {
-      BROKER_LEDGER_URL       = "jdbc:postgresql://ledger.internal:5432/ledger"
+      BROKER_LEDGER_URL       = "jdbc:postgresql://ledger.internal:5432/ledger?sslmode=verify-full"
       BROKER_CONNECT_HOST     = "db.example.com"
       BROKER_DB_CA_BUNDLE     = "/opt/rds/global-bundle.pem"
       BROKER_DURATION_UNIT    = "minutes"
@@ -346,12 +347,77 @@ run "refuses_a_function_that_cannot_reach_secrets_manager" {
   expect_failures = [aws_security_group.broker]
 }
 
-run "refuses_sym_role_without_external_id" {
+run "refuses_a_database_url_without_verified_tls" {
   command = plan
   variables {
-    sym_runtime_role_arn = "arn:aws:iam::111122223333:role/sym/SymRuntimeProd"
+    db_url = "jdbc:postgresql://db.internal:5432/app"
   }
-  expect_failures = [aws_iam_role.sym_invoker]
+  expect_failures = [aws_lambda_function.broker]
+}
+
+run "refuses_a_weaker_sslmode" {
+  command = plan
+  variables {
+    db_url = "jdbc:postgresql://db.internal:5432/app?sslmode=require"
+  }
+  expect_failures = [aws_lambda_function.broker]
+}
+
+run "refuses_verify_full_overridden_later_in_the_url" {
+  command = plan
+  variables {
+    db_url = "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full&sslmode=disable"
+  }
+  expect_failures = [aws_lambda_function.broker]
+}
+
+run "refuses_a_non_validating_ssl_factory" {
+  command = plan
+  variables {
+    db_url = "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full&sslfactory=org.postgresql.ssl.NonValidatingFactory"
+  }
+  expect_failures = [aws_lambda_function.broker]
+}
+
+run "refuses_a_ledger_url_without_verified_tls" {
+  command = plan
+  variables {
+    ledger_url = "jdbc:postgresql://ledger.internal:5432/ledger?ssl=true"
+  }
+  expect_failures = [aws_lambda_function.broker]
+}
+
+run "accepts_unverified_tls_only_when_opted_out" {
+  command = plan
+  variables {
+    db_url                              = "jdbc:postgresql://db.internal:5432/app"
+    allow_database_without_verified_tls = true
+  }
+  assert {
+    condition     = aws_lambda_function.broker.environment[0].variables["BROKER_DB_URL"] == "jdbc:postgresql://db.internal:5432/app"
+    error_message = "The explicit opt-out must accept the URL as given."
+  }
+}
+
+run "refuses_endpoint_subnets_sharing_a_zone" {
+  command = plan
+  variables {
+    secretsmanager_endpoint_security_group_ids = []
+    create_secretsmanager_endpoint             = true
+  }
+  override_data {
+    target = data.aws_subnet.function
+    values = { availability_zone = "eu-west-1a" }
+  }
+  expect_failures = [aws_vpc_endpoint.secretsmanager]
+}
+
+run "refuses_the_requester_fence_missing" {
+  command = plan
+  variables {
+    requester_principal_arn_patterns = []
+  }
+  expect_failures = [aws_kms_key.issued_secrets]
 }
 
 run "targets_may_opt_in_to_predefined_roles_by_name" {

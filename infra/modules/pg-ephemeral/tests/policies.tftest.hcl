@@ -14,6 +14,13 @@ override_resource {
   values = { arn = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
 }
 
+# A key ARN of its own, so that tests can tell the function key from the
+# issued-secrets key.
+override_resource {
+  target = aws_kms_key.function
+  values = { arn = "arn:aws:kms:eu-west-1:111122223333:key/0d1e2f3a-0000-4000-8000-000000000002" }
+}
+
 override_resource {
   target = aws_iam_role.scheduler
   values = { arn = "arn:aws:iam::111122223333:role/pg-ephemeral-sweep-scheduler" }
@@ -27,7 +34,7 @@ override_resource {
 variables {
   package_s3_bucket              = "artifacts-example"
   package_s3_key                 = "pg-ephemeral/pg-ephemeral.jar"
-  db_url                         = "jdbc:postgresql://db.internal:5432/app"
+  db_url                         = "jdbc:postgresql://db.internal:5432/app?sslmode=verify-full"
   db_user                        = "ephemeral_bot"
   targets                        = { readonly = ["readonly"], analytics = ["analytics_ro", "orders_ro"] }
   vpc_id                         = "vpc-0123456789abcdef0"
@@ -35,7 +42,9 @@ variables {
   database_security_group_ids    = ["sg-0db"]
   create_secretsmanager_endpoint = true
   sym_runtime_role_arn           = "arn:aws:iam::111122223333:role/sym/SymRuntimeProd"
-  sym_external_id                = "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d"
+  requester_principal_arn_patterns = [
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????",
+  ]
 }
 
 run "broker_may_create_secrets_only_inside_the_prefix" {
@@ -104,13 +113,8 @@ run "broker_policy_is_exactly_the_documented_one" {
         resources = toset(["arn:aws:logs:eu-west-1:111122223333:log-group:/aws/lambda/pg-ephemeral:*"])
       }
       CreateFunctionEnis = {
-        actions = toset(["ec2:CreateNetworkInterface"])
-        resources = toset([
-          "arn:aws:ec2:eu-west-1:111122223333:network-interface/*",
-          "arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-0aaa",
-          "arn:aws:ec2:eu-west-1:111122223333:subnet/subnet-0bbb",
-          "arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0b0b0b0b0b0b0b0b0",
-        ])
+        actions   = toset(["ec2:CreateNetworkInterface"])
+        resources = toset(["*"])
       }
       ManageFunctionEnis = {
         actions   = toset(["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"])
@@ -152,8 +156,8 @@ run "no_star_resource_beyond_the_documented_exception" {
         ] : [
         for s in jsondecode(doc).Statement : s.Sid if contains(flatten([s.Resource]), "*")
       ]
-    ])) == toset(["DescribeNetworkForEnis", "ListIssuedSecrets"])
-    error_message = "Resource \"*\" is only allowed for ec2:Describe* (no resource-level permissions); see iam.tf."
+    ])) == toset(["DescribeNetworkForEnis", "CreateFunctionEnis", "ListIssuedSecrets"])
+    error_message = "Resource \"*\" is only allowed for the ENI actions Lambda validates in that form and for ListSecrets (no resource-level permissions); see iam.tf."
   }
 
   assert {
@@ -210,10 +214,10 @@ run "requester_policy_matches_the_callers_own_tag" {
       Resource = "arn:aws:kms:eu-west-1:111122223333:key/0d1e2f3a-0000-4000-8000-000000000001"
       Condition = {
         StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com" }
-        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*" }
+        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/$${aws:PrincipalTag/email}/*" }
       }
     }
-    error_message = "Requesters may decrypt only through Secrets Manager and only secrets inside the prefix."
+    error_message = "Requesters may decrypt only through Secrets Manager and only their own secrets (<prefix><own tag>/)."
   }
 
   assert {
@@ -245,13 +249,17 @@ run "requester_tag_key_follows_the_variable" {
 
 run "kms_key_policy_allows_use_only_via_secrets_manager" {
   assert {
-    condition = toset([for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Sid]) == toset([
+    condition = [for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Sid] == [
       "KeyAdministration",
       "BrokerEncryptsIssuedSecrets",
-      "RequestersDecryptIssuedSecrets",
+      "RequestersDecryptOwnSecrets",
+      "OnlyBrokerEncryptsUnderPrefix",
+      "NoDecryptOfOthersSecrets",
+      "NoDecryptWithoutRequesterTag",
+      "NoDecryptWithWildcardTag",
       "BrokerReadsBotPassword",
       "OperatorsSetBotPassword",
-    ])
+    ]
     error_message = "The key policy must contain exactly the documented statements."
   }
 
@@ -271,7 +279,7 @@ run "kms_key_policy_allows_use_only_via_secrets_manager" {
   }
 
   assert {
-    # Every statement that allows cryptographic use is limited to Secrets
+    # Every Allow that permits cryptographic use is limited to Secrets
     # Manager calls from this account, for secrets inside the prefix or the
     # bot secret.
     condition = alltrue([
@@ -281,9 +289,10 @@ run "kms_key_policy_allows_use_only_via_secrets_manager" {
         "kms:CallerAccount" = "111122223333"
         } && contains([
           "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*",
+          "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/$${aws:PrincipalTag/email}/*",
           "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral-bot/db-password-??????",
       ], s.Condition.StringLike["kms:EncryptionContext:SecretARN"])
-      if s.Sid != "KeyAdministration"
+      if s.Sid != "KeyAdministration" && s.Effect == "Allow"
     ])
     error_message = "Key use must be conditioned on kms:ViaService=Secrets Manager, the caller account and the secret ARN."
   }
@@ -293,27 +302,200 @@ run "kms_key_policy_allows_use_only_via_secrets_manager" {
       for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Sid => {
         principal = s.Principal.AWS
         actions   = toset(flatten([s.Action]))
-      } if s.Sid != "KeyAdministration"
+      } if s.Sid != "KeyAdministration" && s.Effect == "Allow"
       } == {
-      BrokerEncryptsIssuedSecrets    = { principal = "arn:aws:iam::111122223333:role/pg-ephemeral-broker", actions = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
-      RequestersDecryptIssuedSecrets = { principal = "arn:aws:iam::111122223333:root", actions = toset(["kms:Decrypt"]) }
-      BrokerReadsBotPassword         = { principal = "arn:aws:iam::111122223333:role/pg-ephemeral-broker", actions = toset(["kms:Decrypt"]) }
-      OperatorsSetBotPassword        = { principal = "arn:aws:iam::111122223333:root", actions = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
+      BrokerEncryptsIssuedSecrets = { principal = "arn:aws:iam::111122223333:role/pg-ephemeral-broker", actions = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
+      RequestersDecryptOwnSecrets = { principal = "arn:aws:iam::111122223333:root", actions = toset(["kms:Decrypt"]) }
+      BrokerReadsBotPassword      = { principal = "arn:aws:iam::111122223333:role/pg-ephemeral-broker", actions = toset(["kms:Decrypt"]) }
+      OperatorsSetBotPassword     = { principal = ["arn:aws:iam::111122223333:root"], actions = toset(["kms:GenerateDataKey", "kms:Decrypt"]) }
     }
-    error_message = "Only the broker encrypts; requesters (delegated to IAM) only decrypt."
+    error_message = "Only the broker encrypts issued secrets; requesters (delegated to IAM) only decrypt."
   }
 }
 
-run "kms_requester_statement_can_be_fenced_by_principal_arn" {
+run "requesters_decrypt_only_their_own_secrets" {
+  assert {
+    # The whole statement, so that dropping or loosening any condition
+    # (the tag in the ARN, the tag's presence, the principal fence) fails.
+    condition = one([
+      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s if s.Sid == "RequestersDecryptOwnSecrets"
+      ]) == {
+      Sid       = "RequestersDecryptOwnSecrets"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:root" }
+      Action    = "kms:Decrypt"
+      Resource  = "*"
+      Condition = {
+        StringEquals = { "kms:ViaService" = "secretsmanager.eu-west-1.amazonaws.com", "kms:CallerAccount" = "111122223333" }
+        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/$${aws:PrincipalTag/email}/*" }
+        Null         = { "aws:PrincipalTag/email" = "false" }
+        ArnLike      = { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PgEphemeralRequester_????????????????"] }
+      }
+    }
+    error_message = "Requesters may decrypt only secrets under <prefix><their own email tag>/, only via Secrets Manager, only from the requester permission set's roles."
+  }
+
+  assert {
+    # Explicit denies: they hold even against a later Allow or a grant.
+    condition = {
+      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Sid => s if s.Effect == "Deny"
+      } == {
+      OnlyBrokerEncryptsUnderPrefix = {
+        Sid       = "OnlyBrokerEncryptsUnderPrefix"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action    = ["kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+        Resource  = "*"
+        Condition = {
+          StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*" }
+          ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
+        }
+      }
+      NoDecryptOfOthersSecrets = {
+        Sid       = "NoDecryptOfOthersSecrets"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = {
+          StringLike    = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*" }
+          StringNotLike = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/$${aws:PrincipalTag/email}/*" }
+          ArnNotEquals  = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
+        }
+      }
+      NoDecryptWithoutRequesterTag = {
+        Sid       = "NoDecryptWithoutRequesterTag"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = {
+          StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*" }
+          Null         = { "aws:PrincipalTag/email" = "true" }
+          ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
+        }
+      }
+      NoDecryptWithWildcardTag = {
+        Sid       = "NoDecryptWithWildcardTag"
+        Effect    = "Deny"
+        Principal = { AWS = "*" }
+        Action    = "kms:Decrypt"
+        Resource  = "*"
+        Condition = {
+          StringLike = {
+            "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*"
+            "aws:PrincipalTag/email"          = ["*$${*}*", "*$${?}*"]
+          }
+          ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
+        }
+      }
+    }
+    error_message = "The key policy's denies (only the broker encrypts under the prefix; no one else decrypts another's secret, an untagged session or a wildcard tag) changed."
+  }
+
+  assert {
+    # No Allow may name "*" as principal or leave out the ViaService check.
+    condition = alltrue([
+      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement :
+      !contains(flatten([s.Principal.AWS]), "*") if s.Effect == "Allow"
+    ])
+    error_message = "No Allow statement of the key policy may name \"*\" as principal."
+  }
+}
+
+run "requester_fence_is_required" {
+  command = plan
+
+  variables {
+    requester_principal_arn_patterns = []
+  }
+
+  expect_failures = [aws_kms_key.issued_secrets]
+}
+
+run "requester_fence_cannot_admit_every_role" {
+  command = plan
+
   variables {
     requester_principal_arn_patterns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*"]
   }
 
+  expect_failures = [var.requester_principal_arn_patterns]
+}
+
+run "requester_fence_cannot_admit_every_permission_set" {
+  command = plan
+
+  variables {
+    requester_principal_arn_patterns = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_*"]
+  }
+
+  expect_failures = [var.requester_principal_arn_patterns]
+}
+
+run "requester_fence_can_be_waived_explicitly" {
+  variables {
+    requester_principal_arn_patterns = []
+    allow_unfenced_requesters        = true
+  }
+
+  assert {
+    condition = !contains(keys(one([
+      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Condition if s.Sid == "RequestersDecryptOwnSecrets"
+    ])), "ArnLike")
+    error_message = "allow_unfenced_requesters must drop the principal ARN condition (and nothing else)."
+  }
+}
+
+run "with_a_deploy_role_only_broker_and_deployer_use_the_bot_secret_key" {
+  variables {
+    deploy_role_arn = "arn:aws:iam::111122223333:role/terraform-deploy"
+  }
+
   assert {
     condition = one([
-      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Condition.ArnLike if s.Sid == "RequestersDecryptIssuedSecrets"
-    ]) == { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*"] }
-    error_message = "requester_principal_arn_patterns must become an aws:PrincipalArn condition."
+      for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s if s.Sid == "OnlyBrokerAndDeployerUseBotSecret"
+      ]) == {
+      Sid       = "OnlyBrokerAndDeployerUseBotSecret"
+      Effect    = "Deny"
+      Principal = { AWS = "*" }
+      Action    = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo"]
+      Resource  = "*"
+      Condition = {
+        StringLike   = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral-bot/db-password-??????" }
+        ArnNotEquals = { "aws:PrincipalArn" = ["arn:aws:iam::111122223333:role/pg-ephemeral-broker", "arn:aws:iam::111122223333:role/terraform-deploy"] }
+      }
+    }
+    error_message = "With deploy_role_arn, no one but the broker and the deploy role may use the key for the bot secret."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(aws_kms_key.issued_secrets.policy).Statement : s.Principal.AWS if s.Sid == "OperatorsSetBotPassword"]) == ["arn:aws:iam::111122223333:role/terraform-deploy"]
+    error_message = "With deploy_role_arn, only the deploy role stores the bot password."
+  }
+}
+
+run "function_is_encrypted_with_its_own_key" {
+  assert {
+    condition     = aws_lambda_function.broker.kms_key_arn == "arn:aws:kms:eu-west-1:111122223333:key/0d1e2f3a-0000-4000-8000-000000000002"
+    error_message = "The function (environment and SnapStart snapshots, which can hold the bot password) must use the module's customer-managed function key."
+  }
+
+  assert {
+    condition = jsondecode(aws_kms_key.function.policy).Statement[1] == {
+      Sid       = "DeployerConfiguresFunctionEncryption"
+      Effect    = "Allow"
+      Principal = { AWS = ["arn:aws:iam::111122223333:root"] }
+      Action    = ["kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+      Resource  = "*"
+      Condition = { StringEquals = { "kms:ViaService" = "lambda.eu-west-1.amazonaws.com", "kms:CallerAccount" = "111122223333" } }
+    }
+    error_message = "The function key may be used only through Lambda, from this account, by the deploying principal."
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_kms_key.function.policy).Statement) == 2 && jsondecode(aws_kms_key.function.policy).Statement[0].Sid == "KeyAdministration"
+    error_message = "The function key policy has exactly the administration and the Lambda statement."
   }
 }
 
@@ -324,14 +506,15 @@ run "sym_may_only_invoke_the_alias" {
   }
 
   assert {
+    # As Sym's own lambda connector: trusted by the runtime role only, no
+    # external ID unless the operator sets one.
     condition = jsondecode(aws_iam_role.sym_invoker[0].assume_role_policy).Statement == [{
       Sid       = "SymRuntimeAssumesRole"
       Effect    = "Allow"
       Principal = { AWS = "arn:aws:iam::111122223333:role/sym/SymRuntimeProd" }
       Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "sts:ExternalId" = "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d" } }
     }]
-    error_message = "Only the Sym runtime connector role, presenting the external ID, may assume the invoker role."
+    error_message = "Only the Sym runtime connector role may assume the invoker role."
   }
 
   assert {
@@ -346,13 +529,28 @@ run "sym_may_only_invoke_the_alias" {
 
   assert {
     condition = output.sym_integration_settings == {
-      cloud       = "aws"
-      region      = "eu-west-1"
-      account_id  = "111122223333"
-      role_arn    = "arn:aws:iam::111122223333:role/sym/pg-ephemeral-sym-invoker"
-      external_id = "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d"
+      cloud      = "aws"
+      region     = "eu-west-1"
+      account_id = "111122223333"
+      role_arn   = "arn:aws:iam::111122223333:role/sym/pg-ephemeral-sym-invoker"
     }
-    error_message = "sym_integration_settings must describe the invoker role for infra/sym."
+    error_message = "sym_integration_settings must describe the invoker role for infra/sym, like Sym's lambda connector."
+  }
+}
+
+run "sym_external_id_is_enforced_when_set" {
+  variables {
+    sym_external_id = "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.sym_invoker[0].assume_role_policy).Statement[0].Condition == { StringEquals = { "sts:ExternalId" = "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d" } }
+    error_message = "A configured external ID must be required by the trust policy."
+  }
+
+  assert {
+    condition     = output.sym_integration_settings.external_id == "0b7b3c3e-6a1f-4c55-9d7e-1d2f3a4b5c6d"
+    error_message = "A configured external ID must reach the Sym integration settings."
   }
 }
 
@@ -387,14 +585,14 @@ run "scheduler_role_is_confined_to_this_schedule_group" {
 run "existing_bot_secret_is_read_with_its_own_key" {
   variables {
     create_bot_secret      = false
-    bot_secret_arn         = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1234-XyZ789"
+    bot_secret_arn         = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/ephemeral-bot-XyZ789"
     bot_secret_kms_key_arn = "arn:aws:kms:eu-west-1:111122223333:key/99999999-0000-4000-8000-000000000009"
   }
 
   assert {
     condition = one([
       for s in jsondecode(aws_iam_role_policy.broker.policy).Statement : s.Resource if s.Sid == "ReadBotPassword"
-    ]) == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1234-XyZ789"
+    ]) == "arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/ephemeral-bot-XyZ789"
     error_message = "GetSecretValue must be limited to the given bot secret."
   }
 
@@ -441,4 +639,15 @@ run "created_bot_secret_name_must_stay_outside_the_prefix" {
   }
 
   expect_failures = [aws_secretsmanager_secret.bot]
+}
+
+run "rds_master_secret_is_refused_as_bot_secret" {
+  command = plan
+
+  variables {
+    create_bot_secret = false
+    bot_secret_arn    = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1234-XyZ789"
+  }
+
+  expect_failures = [var.bot_secret_arn]
 }
