@@ -122,6 +122,27 @@ locals {
       Condition = local.except_deployer
     },
     {
+      # The broker writes a password only into a secret that carries its
+      # creation tag (and has no resource policy): nobody else may set that
+      # tag, so a secret squatted under a requester's name never qualifies,
+      # nor give one of the broker's secrets a policy.
+      Sid      = "PgEphemeralCreationTagAndPoliciesOnlyByBroker"
+      Effect   = "Deny"
+      Action   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+      Resource = "*"
+      Condition = {
+        "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["pg-ephemeral:created-by"] }
+        ArnNotEquals               = { "aws:PrincipalArn" = aws_iam_role.broker.arn }
+      }
+    },
+    {
+      Sid       = "PgEphemeralIssuedSecretsGetNoPolicy"
+      Effect    = "Deny"
+      Action    = "secretsmanager:PutResourcePolicy"
+      Resource  = local.issued_secret_arn_pattern
+      Condition = { ArnNotEquals = { "aws:PrincipalArn" = aws_iam_role.broker.arn } }
+    },
+    {
       # A changed schedule could send an escalate event as the scheduler
       # role; a deleted one stops the sweeps.
       Sid       = "PgEphemeralScheduleChangedOnlyByDeployer"

@@ -111,6 +111,23 @@ run "fence_denies_everyone_but_the_named_principals" {
           Condition = { ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/terraform-deploy" } }
         },
         {
+          Sid      = "PgEphemeralCreationTagAndPoliciesOnlyByBroker"
+          Effect   = "Deny"
+          Action   = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+          Resource = "*"
+          Condition = {
+            "ForAnyValue:StringEquals" = { "aws:TagKeys" = ["pg-ephemeral:created-by"] }
+            ArnNotEquals               = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" }
+          }
+        },
+        {
+          Sid       = "PgEphemeralIssuedSecretsGetNoPolicy"
+          Effect    = "Deny"
+          Action    = "secretsmanager:PutResourcePolicy"
+          Resource  = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:pg-ephemeral/*"
+          Condition = { ArnNotEquals = { "aws:PrincipalArn" = "arn:aws:iam::111122223333:role/pg-ephemeral-broker" } }
+        },
+        {
           Sid       = "PgEphemeralScheduleChangedOnlyByDeployer"
           Effect    = "Deny"
           Action    = ["scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:DeleteScheduleGroup"]
