@@ -29,6 +29,8 @@ public final class BoundedConnections {
      * cancellation, with its clear error, comes first; the socket's only ends a dead connection.
      */
     private static final int SOCKET_SLACK_MS = 1_000;
+    /** Each server session, and the deadline whose statement_timeout it was given last. */
+    private static final java.util.Map<Object, Deadline> BOUNDED = new java.util.WeakHashMap<>();
 
     private BoundedConnections() {
     }
@@ -43,8 +45,21 @@ public final class BoundedConnections {
         try {
             int left = (int) Math.min(Integer.MAX_VALUE - SOCKET_SLACK_MS, deadline.bound(Duration.ofDays(1)).toMillis());
             c.setNetworkTimeout(Runnable::run, left + SOCKET_SLACK_MS);
+            // The server's own bound costs a round trip, so it is set once per connection and
+            // invocation: a later checkout of the same invocation has less time left than that
+            // statement_timeout says, and the socket timeout above, set at every checkout, is what
+            // ends its wait on time.
+            Object session = c.unwrap(org.postgresql.PGConnection.class);
+            synchronized (BOUNDED) {
+                if (BOUNDED.get(session) == deadline) {
+                    return c;
+                }
+            }
             try (Statement s = c.createStatement()) {
                 s.execute("SET statement_timeout = " + left);
+            }
+            synchronized (BOUNDED) {
+                BOUNDED.put(session, deadline);
             }
             return c;
         } catch (SQLException | RuntimeException e) {
