@@ -10,7 +10,7 @@ import io.pgephemeral.function.BrokerFunction;
 import io.pgephemeral.ledger.Ledger;
 import io.pgephemeral.ledger.LedgerEntry;
 import io.pgephemeral.ledger.LedgerMigrations;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.postgres.SqlScript;
 import io.pgephemeral.secrets.LocalFileStore;
 import io.pgephemeral.sym.SymResponse;

@@ -1,10 +1,10 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.secrets.BotPassword;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
-import io.pgephemeral.postgres.DatabaseTls;
-import io.pgephemeral.secrets.BotPassword;
+import io.pgephemeral.database.DatabaseTls;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;

@@ -1,7 +1,7 @@
 package io.pgephemeral.cli;
 
-import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.secrets.BotPassword;
+import io.pgephemeral.config.BrokerConfig;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Mixin;
 
@@ -63,7 +63,7 @@ abstract class LedgerSubcommand implements Callable<Integer> {
                     + ": run 'pg-ephemeral migrate' against the ledger database (" + firstLine(e) + ")";
             case "42501" -> "permission denied: the login needs the ephemeral_auditor role (" + firstLine(e) + ")";
             case "28P01", "28000" -> "could not log in: " + firstLine(e);
-            default -> io.pgephemeral.postgres.DatabaseTls.explain(e).orElseGet(() -> firstLine(e));
+            default -> io.pgephemeral.database.DatabaseTls.explain(e).orElseGet(() -> firstLine(e));
         };
     }
 

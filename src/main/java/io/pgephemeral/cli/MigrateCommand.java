@@ -2,7 +2,7 @@ package io.pgephemeral.cli;
 
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
-import io.pgephemeral.postgres.DatabaseTls;
+import io.pgephemeral.database.DatabaseTls;
 import jakarta.inject.Inject;
 
 import static io.pgephemeral.config.BrokerConfig.firstSet;

@@ -148,7 +148,7 @@ public class Ledger {
             return new BrokerException("the ledger has no tables yet: run 'pg-ephemeral migrate' against the ledger database", e);
         }
         return new BrokerException("the ledger is unavailable: "
-                + io.pgephemeral.postgres.DatabaseTls.explain(e).orElseGet(() -> rootMessage(e)), e);
+                + io.pgephemeral.database.DatabaseTls.explain(e).orElseGet(() -> rootMessage(e)), e);
     }
 
     private static String sqlState(Throwable e) {

@@ -1,7 +1,7 @@
 package io.pgephemeral.ledger;
 
 import io.pgephemeral.broker.Deadline;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 
 import javax.sql.DataSource;
 import java.sql.Connection;

@@ -5,11 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
-import io.pgephemeral.postgres.DatabaseTls;
-import io.pgephemeral.postgres.LoginDataSource;
-import io.pgephemeral.postgres.LoginPassword;
+import io.pgephemeral.database.DatabaseTls;
+import io.pgephemeral.database.LoginDataSource;
+import io.pgephemeral.database.LoginPassword;
 import io.pgephemeral.postgres.PostgresFactory;
-import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
@@ -24,9 +23,9 @@ public class LedgerDataSourceFactory {
 
     /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
     public record LedgerPool(HikariDataSource pool) implements AutoCloseable {
-        /** See {@link io.pgephemeral.postgres.Pools#closeIdle}. */
+        /** See {@link io.pgephemeral.database.Pools#closeIdle}. */
         public boolean closeIdleConnections() {
-            return io.pgephemeral.postgres.Pools.closeIdle(pool);
+            return io.pgephemeral.database.Pools.closeIdle(pool);
         }
 
         @Override
@@ -37,7 +36,7 @@ public class LedgerDataSourceFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    LedgerPool ledgerPool(BrokerConfig config, BotPassword botPassword) {
+    LedgerPool ledgerPool(BrokerConfig config, LoginPassword botPassword) {
         String url = config.ledgerJdbcUrl();
         if (url == null) {
             throw new IllegalStateException("BROKER_LEDGER_URL or BROKER_DB_URL must be set");
@@ -49,7 +48,7 @@ public class LedgerDataSourceFactory {
         String password = BrokerConfig.firstSet(config.ledgerPassword(), null);
         LoginPassword login = password != null
                 ? LoginPassword.fixed(password, "BROKER_LEDGER_PASSWORD")
-                : PostgresFactory.botLogin(botPassword);
+                : botPassword;
         hikari.setMaximumPoolSize(2);
         hikari.setMinimumIdle(0);
         hikari.setInitializationFailTimeout(-1);
@@ -66,13 +65,13 @@ public class LedgerDataSourceFactory {
     /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */
     @Singleton
     LedgerChain ledgerChain(LedgerPool pool) {
-        return new LedgerChain(io.pgephemeral.postgres.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
+        return new LedgerChain(io.pgephemeral.database.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 
     /** Every read and write of the ledger waits no longer than the invocation may. */
     @Singleton
     @Named("default")
     DataSource ledgerDataSource(LedgerPool pool) {
-        return io.pgephemeral.postgres.BoundedConnections.of(pool.pool());
+        return io.pgephemeral.database.BoundedConnections.of(pool.pool());
     }
 }

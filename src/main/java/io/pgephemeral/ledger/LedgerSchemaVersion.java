@@ -1,7 +1,7 @@
 package io.pgephemeral.ledger;
 
 import io.pgephemeral.broker.BrokerException;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import jakarta.inject.Singleton;
 
 import javax.sql.DataSource;

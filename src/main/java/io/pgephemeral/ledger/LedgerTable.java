@@ -1,6 +1,6 @@
 package io.pgephemeral.ledger;
 
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,12 +1,13 @@
 package io.pgephemeral.postgres;
 
+import io.pgephemeral.database.LoginPassword;
+import io.pgephemeral.database.DatabaseTls;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.broker.Endpoint;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.config.Durations;
-import io.pgephemeral.secrets.BotPassword;
 import jakarta.inject.Singleton;
 import org.postgresql.Driver;
 
@@ -23,29 +24,9 @@ public class PostgresFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    TargetDatabase targetDatabase(BrokerConfig config, BotPassword password) {
+    TargetDatabase targetDatabase(BrokerConfig config, LoginPassword password) {
         String url = DatabaseTls.of(config).secure(requireUrl(config), "BROKER_DB_URL");
-        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), botLogin(password), 2);
-    }
-
-    /** The bot's password as both pools log in with it: read once, re-read after a rejection. */
-    public static LoginPassword botLogin(BotPassword password) {
-        return new LoginPassword() {
-            @Override
-            public String current() {
-                return password.resolve();
-            }
-
-            @Override
-            public String renewAfterRejection(String rejected) {
-                return password.renewAfterRejection(rejected);
-            }
-
-            @Override
-            public String toString() {
-                return "the bot's password";
-            }
-        };
+        return new TargetDatabase(url, require(config.dbUser(), "BROKER_DB_USER"), password, 2);
     }
 
     @Singleton

@@ -1,5 +1,7 @@
 package io.pgephemeral.postgres;
 
+import io.pgephemeral.database.DatabaseTls;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.broker.Deadline;

@@ -1,5 +1,9 @@
 package io.pgephemeral.postgres;
 
+import io.pgephemeral.database.Pools;
+import io.pgephemeral.database.LoginPassword;
+import io.pgephemeral.database.LoginDataSource;
+import io.pgephemeral.database.BoundedConnections;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 

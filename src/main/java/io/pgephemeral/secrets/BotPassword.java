@@ -3,6 +3,7 @@ package io.pgephemeral.secrets;
 import io.micronaut.context.BeanProvider;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.database.LoginPassword;
 import io.pgephemeral.config.Durations;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -28,7 +29,7 @@ import java.util.function.LongSupplier;
  * holding a wrong password costs Secrets Manager a bounded number of reads, not one per login.
  */
 @Singleton
-public class BotPassword {
+public class BotPassword implements LoginPassword {
 
     private static final Logger LOG = LoggerFactory.getLogger(BotPassword.class);
 
@@ -54,6 +55,16 @@ public class BotPassword {
         this.client = client;
         this.json = json;
         this.nanoTime = nanoTime;
+    }
+
+    @Override
+    public String current() {
+        return resolve();
+    }
+
+    @Override
+    public String toString() {
+        return "the bot's password";
     }
 
     /** The password to log in with: read from its source on first use, then kept until renewed. */

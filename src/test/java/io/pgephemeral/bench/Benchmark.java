@@ -2,7 +2,7 @@ package io.pgephemeral.bench;
 
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
 import io.pgephemeral.testing.Db;

@@ -9,7 +9,7 @@ import io.pgephemeral.ledger.LedgerChain;
 import io.pgephemeral.ledger.LedgerEntry;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.testing.TestEnvironment;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;

@@ -8,7 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerDataSourceFactory.LedgerPool;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.postgres.TargetDatabase;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;

@@ -3,7 +3,7 @@ package io.pgephemeral.cli;
 import io.micronaut.configuration.picocli.MicronautFactory;
 import io.micronaut.context.ApplicationContext;
 import io.pgephemeral.ledger.LedgerEntry;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
 import io.pgephemeral.testing.LedgerCopy;

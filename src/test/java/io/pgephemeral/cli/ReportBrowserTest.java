@@ -3,7 +3,7 @@ package io.pgephemeral.cli;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerEntry;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.testing.Cli;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;

@@ -3,7 +3,7 @@ package io.pgephemeral.ledger;
 import io.micronaut.core.type.Argument;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
 import io.pgephemeral.testing.Cli;

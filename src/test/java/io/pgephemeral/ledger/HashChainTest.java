@@ -160,7 +160,7 @@ class HashChainTest {
             // links to its own predecessor, not to the forged one.
             String hash = ChainHash.of(forged, first.hash());
             // The unique successor index would refuse this row; a superuser forger drops it first.
-            Db.execute("DROP INDEX " + io.pgephemeral.postgres.Sql.ident(gapped.schema()) + ".ledger_event_one_successor");
+            Db.execute("DROP INDEX " + io.pgephemeral.database.Sql.ident(gapped.schema()) + ".ledger_event_one_successor");
             gapped.tamper("INSERT INTO " + gapped.events() + " (seq, credential_id, run_id, attempt, event, recorded_at,"
                     + " requester, approver, reason, target, role_name, valid_until, actor, prev_hash, hash)"
                     + " OVERRIDING SYSTEM VALUE VALUES (" + forgedSeq + ", '" + forged.credentialId() + "', 'run', 1,"
@@ -287,7 +287,7 @@ class HashChainTest {
             assertTrue(run.stdout().contains("2 chained rows verified") && run.stdout().contains(
                     "2 earlier rows predate the chain"), run.toString());
         } finally {
-            Db.execute("DROP SCHEMA " + io.pgephemeral.postgres.Sql.ident(schema) + " CASCADE");
+            Db.execute("DROP SCHEMA " + io.pgephemeral.database.Sql.ident(schema) + " CASCADE");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pgephemeral.postgres;
 
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.NewLogin;
 import io.pgephemeral.broker.Target;

@@ -5,7 +5,7 @@ import io.pgephemeral.ledger.LedgerChain;
 import io.pgephemeral.ledger.LedgerEntry;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;

@@ -5,7 +5,7 @@ import io.pgephemeral.cli.EmbeddedServer;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerMigrations;
-import io.pgephemeral.postgres.Sql;
+import io.pgephemeral.database.Sql;
 import io.pgephemeral.postgres.SqlScript;
 
 import java.io.IOException;

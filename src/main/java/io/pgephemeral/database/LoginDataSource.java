@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -34,11 +34,11 @@ public final class LoginDataSource implements DataSource {
 
     /** The login failed because of the password, and the failure says what to do about it. */
     public static final class PasswordRejected extends SQLInvalidAuthorizationSpecException {
-        PasswordRejected(String message) {
+        public PasswordRejected(String message) {
             super(message, INVALID_PASSWORD);
         }
 
-        PasswordRejected(String message, Throwable cause) {
+        public PasswordRejected(String message, Throwable cause) {
             super(message, INVALID_PASSWORD, cause);
         }
     }

@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;

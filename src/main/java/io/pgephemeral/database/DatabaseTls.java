@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.config.BrokerConfig;

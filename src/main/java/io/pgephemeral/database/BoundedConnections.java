@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;

@@ -1,5 +1,6 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
+import io.pgephemeral.postgres.TargetDatabase;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.pgephemeral.crypto.PasswordGenerator;

@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 import java.time.Instant;
 import java.time.ZoneOffset;

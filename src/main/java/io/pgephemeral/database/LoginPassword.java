@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
 /**
  * Where a pool's login password comes from. Asked at every new connection, so that a password

@@ -1,5 +1,6 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.database;
 
+import io.pgephemeral.postgres.SqlScript;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
