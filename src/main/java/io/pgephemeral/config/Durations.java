@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,15 +27,17 @@ public final class Durations {
     private Durations() {
     }
 
-    /** Parses a unit name: seconds, minutes or hours (singular, plural or s/m/h). */
-    public static ChronoUnit unit(String name) {
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+    /**
+     * Reads a unit name: seconds, minutes or hours (singular, plural or s/m/h); empty for anything
+     * else, so that the caller, who knows where the name came from, says what is wrong.
+     */
+    public static Optional<ChronoUnit> unit(String name) {
+        return Optional.ofNullable(switch (name == null ? "" : name.trim().toLowerCase(Locale.ROOT)) {
             case "s", "sec", "second", "seconds" -> ChronoUnit.SECONDS;
             case "m", "min", "minute", "minutes" -> ChronoUnit.MINUTES;
             case "h", "hour", "hours" -> ChronoUnit.HOURS;
-            default -> throw new IllegalArgumentException(
-                    "duration unit must be seconds, minutes or hours, got '" + name + "'");
-        };
+            default -> null;
+        });
     }
 
     /** Parses a JSON value (number or string); a bare number is read in {@code unit}. */

@@ -2,10 +2,11 @@ package io.pgephemeral.secrets;
 
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Requires;
+import io.micronaut.context.BeanProvider;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.config.Settings;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -20,6 +21,9 @@ import java.nio.file.Path;
  */
 @Factory
 public class SecretsFactory {
+
+    static final String AWS = "aws";
+    static final String LOCAL = "local";
 
     /**
      * The one Secrets Manager client, built on a background thread from plain SDK code (see
@@ -47,16 +51,21 @@ public class SecretsFactory {
         return new SecretNames(config.secretPrefix());
     }
 
+    /**
+     * The store {@code broker.secret-store} names. One factory rather than one bean per value: a
+     * value that is neither is refused by name when the store is first needed, instead of leaving
+     * no store at all (which surfaced as an internal error). The Secrets Manager client is built
+     * only for the aws store.
+     */
     @Singleton
-    @Requires(property = "broker.secret-store", value = "aws", defaultValue = "aws")
-    CredentialStore secretsManagerStore(PendingClient client, SecretNames names, BrokerConfig config, JsonMapper json) {
-        return new SecretsManagerStore(client, names, blankToNull(config.secretKmsKeyId()), json);
-    }
-
-    @Singleton
-    @Requires(property = "broker.secret-store", value = "local")
-    CredentialStore localFileStore(SecretNames names, BrokerConfig config, JsonMapper json) {
-        return new LocalFileStore(localDirectory(config), names, json);
+    CredentialStore credentialStore(BeanProvider<PendingClient> client, SecretNames names, BrokerConfig config,
+                                    JsonMapper json) {
+        return switch (config.secretStore()) {
+            case AWS -> new SecretsManagerStore(client.get(), names, blankToNull(config.secretKmsKeyId()), json);
+            case LOCAL -> new LocalFileStore(localDirectory(config), names, json);
+            default -> throw Settings.invalid("broker.secret-store", "must be " + AWS + " or " + LOCAL,
+                    config.secretStore());
+        };
     }
 
     /** The local store's directory: {@code broker.secret-dir}, else ~/.pg-ephemeral/secrets. */

@@ -6,6 +6,7 @@ import io.pgephemeral.broker.EscalationRequest;
 import io.pgephemeral.broker.RequestRefused;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.config.Durations;
+import io.pgephemeral.config.Settings;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -45,7 +46,9 @@ public final class SymEventReader {
              "fields": {"target": {"name": "priming"}, "duration": 60, "reason": "SnapStart priming"}}""";
 
     public SymEventReader(BrokerConfig config) {
-        this.durationUnit = Durations.unit(config.durationUnit());
+        this.durationUnit = Durations.unit(config.durationUnit())
+                .orElseThrow(() -> Settings.invalid("broker.duration-unit", "must be seconds, minutes or hours",
+                        config.durationUnit()));
     }
 
     /** The event type: {@code escalate} or {@code deescalate}; anything else is refused. */
