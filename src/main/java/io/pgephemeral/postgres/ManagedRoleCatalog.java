@@ -1,0 +1,159 @@
+package io.pgephemeral.postgres;
+
+import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.ManagedRole;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the catalog says about the broker's own roles: which roles are temporary logins of this
+ * broker, and what they are members of. Reads only.
+ */
+final class ManagedRoleCatalog {
+
+    /**
+     * Whether role {@code r} is a temporary login of this broker: a member of the marker role (the
+     * first parameter) without the admin option, and not the bot itself, whose own membership has
+     * it. On 16+ (second parameter true) the bot must also hold ADMIN OPTION on the role, which it
+     * receives only for roles it created: a role someone else put in the marker is never touched.
+     */
+    private static final String MANAGED = "r.rolname <> current_user"
+            + " AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+            + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option)"
+            + " AND (NOT ? OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid"
+            + " AND a.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.admin_option))";
+
+    private final String markerRole;
+    private volatile int serverVersion;
+
+    ManagedRoleCatalog(String markerRole) {
+        this.markerRole = markerRole;
+    }
+
+    /**
+     * Of the named roles: those that exist, and of those the broker's own that hold nothing in
+     * {@code pg_shdepend} (they own no objects and hold no privileges anywhere in the cluster).
+     *
+     * @param droppable name to oid, in the order the server returned them
+     */
+    record Lookup(Set<String> existing, Map<String, Long> droppable) {
+    }
+
+    Lookup lookUp(Connection c, List<String> names) throws SQLException {
+        Map<String, Long> droppable = new LinkedHashMap<>();
+        Set<String> existing = new HashSet<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT r.rolname, r.oid, " + MANAGED
+                + ", EXISTS (SELECT 1 FROM pg_shdepend d WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass"
+                + " AND d.refobjid = r.oid) FROM pg_roles r WHERE r.rolname = ANY (?)")) {
+            p.setString(1, markerRole);
+            p.setBoolean(2, sixteenPlus(c));
+            p.setArray(3, c.createArrayOf("text", names.toArray()));
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    existing.add(r.getString(1));
+                    if (r.getBoolean(3) && !r.getBoolean(4)) {
+                        droppable.put(r.getString(1), r.getLong(2));
+                    }
+                }
+            }
+        }
+        return new Lookup(existing, droppable);
+    }
+
+    /** Every temporary login of this broker, by name. */
+    List<ManagedRole> list(Connection c) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin FROM pg_roles r WHERE " + MANAGED + " ORDER BY r.rolname")) {
+            p.setString(1, markerRole);
+            p.setBoolean(2, sixteenPlus(c));
+            List<ManagedRole> out = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    Timestamp until = r.getTimestamp(2);
+                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant(), r.getBoolean(3)));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Whether a role of that name exists, from pg_authid alone. */
+    static boolean exists(Connection c, String roleName) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            p.setString(1, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /** The role's oid if it exists and is one of ours (see {@link #MANAGED}); null if absent; refusal if not. */
+    Long managedOid(Connection c, String roleName) throws SQLException {
+        // Whether it exists, first, from pg_authid alone: undoing an escalation whose role was never
+        // created must not wait on pg_auth_members, which may be the very lock that failed it.
+        if (!exists(c, roleName)) {
+            return null;
+        }
+        try (PreparedStatement p = c.prepareStatement(
+                "SELECT r.oid, " + MANAGED + " FROM pg_roles r WHERE r.rolname = ?")) {
+            p.setString(1, markerRole);
+            p.setBoolean(2, sixteenPlus(c));
+            p.setString(3, roleName);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return null;
+                }
+                if (!r.getBoolean(2)) {
+                    throw new BrokerException("refusing to remove role " + roleName + ": it is not a member of "
+                            + markerRole + ", so pg-ephemeral did not create it");
+                }
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /** The roles granted to {@code roleName}, but the marker. */
+    List<String> memberships(Connection c, String roleName) throws SQLException {
+        return names(c, "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                + " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = ? AND g.rolname <> ?", roleName, markerRole);
+    }
+
+    /** The roles {@code roleName} is granted to, but the bot. */
+    List<String> members(Connection c, String roleName) throws SQLException {
+        return names(c, "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND r.rolname <> current_user", roleName);
+    }
+
+    private static List<String> names(Connection c, String sql, String... parameters) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                p.setString(i + 1, parameters[i]);
+            }
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the server is PostgreSQL 16 or later, where role administration changed; asked once. */
+    boolean sixteenPlus(Connection c) throws SQLException {
+        if (serverVersion == 0) {
+            serverVersion = c.getMetaData().getDatabaseMajorVersion();
+        }
+        return serverVersion >= 16;
+    }
+}
