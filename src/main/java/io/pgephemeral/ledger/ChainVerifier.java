@@ -23,8 +23,8 @@ import java.util.function.LongConsumer;
  * while this side hashes them, with no round trip per batch as a cursor has, and memory stays
  * constant however long the ledger is (the server waits while the socket is full). Binary COPY
  * gives every field as a length and its bytes, the text fields as UTF-8 and the timestamps as
- * integers, so each row goes from one reused buffer into one reused {@link ChainHash.Hasher} without
- * an object per row: no entry, no string, no parsed timestamp.
+ * integers, so each row goes from one reused buffer ({@link BinaryCopyRows}) into one reused
+ * {@link ChainHash.Hasher} without an object per row: no entry, no string, no parsed timestamp.
  */
 public final class ChainVerifier {
 
@@ -66,7 +66,7 @@ public final class ChainVerifier {
                 + " attempt, event, recorded_at, requester, approver, reason, target, role_name, secret_id, valid_until,"
                 + " actor, detail, prev_hash, hash FROM " + table.auditEvents() + " ORDER BY seq) TO STDOUT (FORMAT binary)");
         try {
-            return walk(new CopyRows(copy), anchors, progress);
+            return walk(new BinaryCopyRows(copy::readFromCopy, COLUMNS), anchors, progress);
         } finally {
             if (copy.isActive()) { // stopped at a break (or failed): the rest is not needed
                 try {
@@ -91,7 +91,7 @@ public final class ChainVerifier {
     /** PostgreSQL's timestamps count microseconds from 2000-01-01 UTC; the encoding's from 1970. */
     private static final long MICROS_1970_TO_2000 = 946_684_800_000_000L;
 
-    private static Result walk(CopyRows r, Map<Long, String> anchors, LongConsumer progress) throws SQLException {
+    private static Result walk(BinaryCopyRows r, Map<Long, String> anchors, LongConsumer progress) throws SQLException {
         ChainHash.Hasher hasher = new ChainHash.Hasher();
         byte[] computed = new byte[64];
         byte[] previousHash = new byte[64]; // of the last intact chained row
@@ -160,7 +160,7 @@ public final class ChainVerifier {
     }
 
     /** What is wrong with the links of the current row following the intact row {@code previousSeq}, or null. */
-    private static @Nullable String links(CopyRows r, long previousSeq, byte @Nullable [] previousHash) {
+    private static @Nullable String links(BinaryCopyRows r, long previousSeq, byte @Nullable [] previousHash) {
         if (r.isNull(HASH) || r.isNull(PREV_HASH)) {
             return "it has no " + (r.isNull(HASH) ? "hash" : "prev_hash") + ", yet the chain began before it"
                     + (previousHash == null ? "" : " (seq " + previousSeq + ")")
@@ -184,7 +184,7 @@ public final class ChainVerifier {
         return null;
     }
 
-    private static void text(ChainHash.Hasher hasher, CopyRows r, int column) {
+    private static void text(ChainHash.Hasher hasher, BinaryCopyRows r, int column) {
         if (r.isNull(column)) {
             hasher.field((byte[]) null);
         } else {
@@ -192,7 +192,7 @@ public final class ChainVerifier {
         }
     }
 
-    private static void timestamp(ChainHash.Hasher hasher, CopyRows r, int column) {
+    private static void timestamp(ChainHash.Hasher hasher, BinaryCopyRows r, int column) {
         if (r.isNull(column)) {
             hasher.field((byte[]) null);
             return;
@@ -210,129 +210,5 @@ public final class ChainVerifier {
 
     private static String ascii(byte[] bytes) {
         return new String(bytes, StandardCharsets.US_ASCII);
-    }
-
-    /**
-     * The rows of a binary COPY: each {@link #next} makes one whole row available in
-     * {@link #buffer()}, its fields at {@link #offset} with {@link #length} (-1 for NULL). The
-     * buffer is reused, and grows only to hold the largest row.
-     */
-    private static final class CopyRows {
-
-        private static final byte[] SIGNATURE = "PGCOPY\n\377\r\n\0".getBytes(StandardCharsets.ISO_8859_1);
-
-        private final CopyOut copy;
-        private final int[] offsets = new int[COLUMNS];
-        private final int[] lengths = new int[COLUMNS];
-        private byte[] buffer = new byte[1 << 16];
-        private int position;
-        private int limit;
-        private boolean started;
-
-        CopyRows(CopyOut copy) {
-            this.copy = copy;
-        }
-
-        byte[] buffer() {
-            return buffer;
-        }
-
-        boolean next() throws SQLException {
-            // The previous row is done with: move what follows it to the front.
-            System.arraycopy(buffer, position, buffer, 0, limit - position);
-            limit -= position;
-            position = 0;
-            if (!started) {
-                header();
-                started = true;
-            }
-            need(2);
-            int fields = (short) (((buffer[position] & 0xff) << 8) | (buffer[position + 1] & 0xff));
-            position += 2;
-            if (fields == -1) { // the trailer; then the end of the COPY
-                while (copy.readFromCopy() != null) {
-                    position = limit;
-                }
-                return false;
-            }
-            if (fields != COLUMNS) {
-                throw new SQLException("COPY sent a row of " + fields + " fields; " + COLUMNS + " were asked for");
-            }
-            for (int i = 0; i < COLUMNS; i++) {
-                need(4);
-                int n = readInt();
-                lengths[i] = n;
-                offsets[i] = position;
-                if (n > 0) {
-                    need(n);
-                    position += n;
-                }
-            }
-            return true;
-        }
-
-        boolean isNull(int column) {
-            return lengths[column] < 0;
-        }
-
-        int offset(int column) {
-            return offsets[column];
-        }
-
-        int length(int column) {
-            return lengths[column];
-        }
-
-        long int8(int column) {
-            long v = 0;
-            for (int i = offsets[column], end = i + 8; i < end; i++) {
-                v = (v << 8) | (buffer[i] & 0xff);
-            }
-            return v;
-        }
-
-        int int4(int column) {
-            int i = offsets[column];
-            return ((buffer[i] & 0xff) << 24) | ((buffer[i + 1] & 0xff) << 16) | ((buffer[i + 2] & 0xff) << 8)
-                    | (buffer[i + 3] & 0xff);
-        }
-
-        /** A text field as a string, for messages. */
-        String string(int column) {
-            return isNull(column) ? null : new String(buffer, offsets[column], lengths[column], StandardCharsets.UTF_8);
-        }
-
-        private void header() throws SQLException {
-            need(SIGNATURE.length + 8);
-            if (!Arrays.equals(SIGNATURE, 0, SIGNATURE.length, buffer, 0, SIGNATURE.length)) {
-                throw new SQLException("COPY did not send its binary format");
-            }
-            position = SIGNATURE.length + 4; // then the flags, which hold nothing for us
-            int extension = readInt();
-            need(extension);
-            position += extension;
-        }
-
-        private int readInt() {
-            int i = position;
-            position += 4;
-            return ((buffer[i] & 0xff) << 24) | ((buffer[i + 1] & 0xff) << 16) | ((buffer[i + 2] & 0xff) << 8)
-                    | (buffer[i + 3] & 0xff);
-        }
-
-        /** Reads messages until {@code n} bytes from the position are in the buffer. */
-        private void need(int n) throws SQLException {
-            while (limit - position < n) {
-                byte[] message = copy.readFromCopy();
-                if (message == null) {
-                    throw new SQLException("COPY ended in the middle of a row");
-                }
-                if (limit + message.length > buffer.length) {
-                    buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, limit + message.length));
-                }
-                System.arraycopy(message, 0, buffer, limit, message.length);
-                limit += message.length;
-            }
-        }
     }
 }
