@@ -1,5 +1,8 @@
 package io.pgephemeral.database;
 
+import com.zaxxer.hikari.HikariConfig;
+import java.util.Map;
+
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 
@@ -9,6 +12,33 @@ public final class Pools {
     private static final long CLOSE_WAIT_MS = 5_000;
 
     private Pools() {
+    }
+
+    /**
+     * Starts one of the broker's pools: the target database's or the ledger's. A Lambda instance
+     * serves one invocation at a time, so pools are tiny and keep no idle connection by rule; what
+     * they share is set here once.
+     *
+     * @param name            the pool's name in Hikari's log lines and metrics
+     * @param applicationName what {@code pg_stat_activity.application_name} shows for its sessions
+     * @param driverSettings  pgjdbc settings of this pool alone
+     */
+    public static HikariDataSource start(String name, String applicationName, int maxConnections,
+                                         Map<String, String> driverSettings, String url, String user,
+                                         LoginPassword password) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setMaximumPoolSize(maxConnections);
+        config.setMinimumIdle(0);
+        // Fail at first use with the server's own message rather than at start-up.
+        config.setInitializationFailTimeout(-1);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("ApplicationName", applicationName);
+        // Lets the kernel notice a connection whose server vanished (a failover) while it is idle.
+        config.addDataSourceProperty("tcpKeepAlive", "true");
+        config.addDataSourceProperty("connectTimeout", "5");
+        driverSettings.forEach(config::addDataSourceProperty);
+        return LoginDataSource.startPool(config, url, user, password);
     }
 
     /**

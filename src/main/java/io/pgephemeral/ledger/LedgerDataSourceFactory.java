@@ -1,18 +1,17 @@
 package io.pgephemeral.ledger;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.DatabaseTls;
-import io.pgephemeral.database.LoginDataSource;
 import io.pgephemeral.database.LoginPassword;
-import io.pgephemeral.postgres.PostgresFactory;
+import io.pgephemeral.database.Pools;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
 import javax.sql.DataSource;
+import java.util.Map;
 
 /**
  * The ledger's connections, for Micronaut Data. By default the ledger lives in the target
@@ -43,23 +42,14 @@ public class LedgerDataSourceFactory {
         }
         url = DatabaseTls.of(config).secure(url, config.ledgerUrl() != null && !config.ledgerUrl().isBlank()
                 ? "BROKER_LEDGER_URL" : "BROKER_DB_URL");
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("ledger");
         String password = BrokerConfig.firstSet(config.ledgerPassword(), null);
         LoginPassword login = password != null
                 ? LoginPassword.fixed(password, "BROKER_LEDGER_PASSWORD")
                 : botPassword;
-        hikari.setMaximumPoolSize(2);
-        hikari.setMinimumIdle(0);
-        hikari.setInitializationFailTimeout(-1);
-        hikari.setConnectionTimeout(10_000);
-        hikari.addDataSourceProperty("ApplicationName", "pg-ephemeral ledger");
         // The sweep appends its closes as one batch: sent as one multi-row INSERT, the ledger's
         // statement-level trigger runs once for the batch instead of once per row.
-        hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hikari.addDataSourceProperty("tcpKeepAlive", "true");
-        hikari.addDataSourceProperty("connectTimeout", "5");
-        return new LedgerPool(LoginDataSource.startPool(hikari, url, config.ledgerRole(), login));
+        return new LedgerPool(Pools.start("ledger", "pg-ephemeral ledger", 2,
+                Map.of("reWriteBatchedInserts", "true"), url, config.ledgerRole(), login));
     }
 
     /** The ledger's writer works on the pool itself: it runs its own transaction around the lock. */

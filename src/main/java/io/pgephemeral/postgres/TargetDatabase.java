@@ -4,11 +4,11 @@ import io.pgephemeral.database.Pools;
 import io.pgephemeral.database.LoginPassword;
 import io.pgephemeral.database.LoginDataSource;
 import io.pgephemeral.database.BoundedConnections;
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
 import java.sql.SQLTransientConnectionException;
 
 /**
@@ -29,20 +29,9 @@ public final class TargetDatabase implements AutoCloseable {
 
     /** With a password that can be renewed after PostgreSQL rejected it (see {@link LoginDataSource}). */
     public TargetDatabase(String jdbcUrl, String user, LoginPassword password, int maxConnections) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("target");
-        config.setMaximumPoolSize(maxConnections);
-        config.setMinimumIdle(0);
-        // Fail at first use with the server's own message rather than at start-up.
-        config.setInitializationFailTimeout(-1);
-        config.setConnectionTimeout(10_000);
-        config.addDataSourceProperty("ApplicationName", "pg-ephemeral");
         // The broker never sends client-side prepared statements worth caching; keep the server clean.
-        config.addDataSourceProperty("prepareThreshold", "0");
-        // Lets the kernel notice a connection whose server vanished (a failover) while it is idle.
-        config.addDataSourceProperty("tcpKeepAlive", "true");
-        config.addDataSourceProperty("connectTimeout", "5");
-        this.pool = LoginDataSource.startPool(config, jdbcUrl, user, password);
+        this.pool = Pools.start("target", "pg-ephemeral", maxConnections, Map.of("prepareThreshold", "0"),
+                jdbcUrl, user, password);
     }
 
     /** A connection bounded by the invocation's deadline (see {@link BoundedConnections}). */
