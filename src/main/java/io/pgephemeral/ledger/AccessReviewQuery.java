@@ -7,13 +7,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import static io.pgephemeral.database.Timestamps.utc;
 
 /**
  * The access review's reads, through the audit views only (what {@code ephemeral_auditor} may
@@ -200,9 +200,6 @@ public final class AccessReviewQuery {
         return out;
     }
 
-    private static OffsetDateTime utc(Instant at) {
-        return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-    }
 
     private static ReviewCredential credential(ResultSet r) throws SQLException {
         return new ReviewCredential((UUID) r.getObject("credential_id"), r.getString("requester"), r.getString("target"),

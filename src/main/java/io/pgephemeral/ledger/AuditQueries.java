@@ -7,13 +7,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+
+import static io.pgephemeral.database.Timestamps.utc;
 
 /**
  * The auditors' questions, asked of the audit views only (an auditor may read nothing else). Every
@@ -112,9 +112,6 @@ public final class AuditQueries {
         }
     }
 
-    private static @Nullable OffsetDateTime utc(@Nullable Instant at) {
-        return at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-    }
 
     private static Credential credential(ResultSet r) throws SQLException {
         return new Credential((UUID) r.getObject("credential_id"), r.getString("requester"), r.getString("target"),

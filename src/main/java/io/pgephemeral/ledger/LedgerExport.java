@@ -9,12 +9,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import static io.pgephemeral.database.Timestamps.utc;
 
 /**
  * Every event of the ledger, in recording order, as CSV (RFC 4180), one JSON array, or NDJSON. It
@@ -219,7 +219,4 @@ public final class LedgerExport {
         b.append('"');
     }
 
-    private static @Nullable OffsetDateTime utc(@Nullable Instant at) {
-        return at == null ? null : OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
-    }
 }
