@@ -1,5 +1,6 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.core.type.Argument;
 import io.micronaut.json.JsonMapper;
@@ -198,7 +199,7 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private static String firstLine(String message) {
-        return message == null ? "" : message.lines().findFirst().orElse(message);
+        return ErrorLine.firstLine(message, "");
     }
 
     private static String resource(String name) throws IOException {

@@ -1,5 +1,6 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.pgephemeral.broker.RequestRefused;
 import io.pgephemeral.sym.EventJson;
 import io.pgephemeral.sym.SymResponse;
@@ -51,7 +52,6 @@ public class InvokeCommand implements Callable<Integer> {
     }
 
     private static String firstLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().findFirst().orElse(m);
+        return ErrorLine.of(e);
     }
 }

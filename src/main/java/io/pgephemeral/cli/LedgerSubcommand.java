@@ -1,5 +1,6 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.pgephemeral.secrets.BotPassword;
 import io.pgephemeral.config.BrokerConfig;
 import jakarta.inject.Inject;
@@ -68,7 +69,6 @@ abstract class LedgerSubcommand implements Callable<Integer> {
     }
 
     static String firstLine(Exception e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return m.lines().findFirst().orElse(m).strip();
+        return ErrorLine.of(e);
     }
 }

@@ -1,5 +1,6 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.database.DatabaseTls;
@@ -71,8 +72,7 @@ public class MigrateCommand implements Callable<Integer> {
             System.err.println("migrate: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
-            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            System.err.println("migrate failed: " + DatabaseTls.explain(e).orElse(m.lines().findFirst().orElse(m)));
+            System.err.println("migrate failed: " + DatabaseTls.explain(e).orElseGet(() -> ErrorLine.of(e)));
             return 1;
         }
     }

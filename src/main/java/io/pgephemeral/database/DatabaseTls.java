@@ -1,5 +1,6 @@
 package io.pgephemeral.database;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.config.BrokerConfig;
 import org.postgresql.Driver;
@@ -163,7 +164,7 @@ public record DatabaseTls(boolean verify, @Nullable Path caBundle) {
                         + CA_SETTING + " (or the URL's sslrootcert)");
             }
             if (t instanceof SSLException) {
-                return Optional.of("TLS to PostgreSQL failed: " + message.lines().findFirst().orElse(message));
+                return Optional.of("TLS to PostgreSQL failed: " + ErrorLine.firstLine(message, t.getClass().getSimpleName()));
             }
         }
         return Optional.empty();

@@ -1,5 +1,6 @@
 package io.pgephemeral.database;
 
+import io.pgephemeral.broker.ErrorLine;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.postgresql.Driver;
@@ -136,7 +137,7 @@ public final class LoginDataSource implements DataSource {
         String reason = e instanceof PSQLException p && p.getServerErrorMessage() != null
                 ? p.getServerErrorMessage().getMessage() : String.valueOf(e.getMessage());
         PasswordRejected out = new PasswordRejected("PostgreSQL refused the login of " + user + ": "
-                + reason.lines().findFirst().orElse(reason).strip() + "; " + what);
+                + ErrorLine.firstLine(reason, "no reason given") + "; " + what);
         out.addSuppressed(e);
         return out;
     }

@@ -1,5 +1,6 @@
 package io.pgephemeral.function;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.context.BeanProvider;
 import io.micronaut.context.exceptions.BeanInstantiationException;
 import io.micronaut.core.annotation.Nullable;
@@ -112,11 +113,6 @@ public class InvocationHandler {
 
     /** The innermost message of a failed bean creation: our factories say which setting is wrong. */
     static String configurationProblem(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.lines().findFirst().orElse(message).strip();
+        return ErrorLine.of(ErrorLine.root(e));
     }
 }

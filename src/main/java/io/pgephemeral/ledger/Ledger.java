@@ -162,12 +162,7 @@ public class Ledger {
 
     /** The innermost cause's message, first line only. */
     static String rootMessage(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return message.lines().findFirst().orElse(message).strip();
+        return io.pgephemeral.broker.ErrorLine.of(io.pgephemeral.broker.ErrorLine.root(e));
     }
 
     private static boolean violated(Throwable e, String constraint) {

@@ -1,5 +1,6 @@
 package io.pgephemeral.ledger;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.core.annotation.Nullable;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -174,9 +175,6 @@ public final class LedgerMigrations {
     }
 
     private static String firstLine(@Nullable String s) {
-        if (s == null) {
-            return "unknown error";
-        }
-        return s.lines().findFirst().orElse(s).strip();
+        return ErrorLine.firstLine(s, "unknown error");
     }
 }

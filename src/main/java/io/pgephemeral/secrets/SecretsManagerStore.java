@@ -1,5 +1,6 @@
 package io.pgephemeral.secrets;
 
+import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.BrokerException;
@@ -320,8 +321,7 @@ public final class SecretsManagerStore implements CredentialStore {
         if (e instanceof SecretsManagerException s && s.awsErrorDetails() != null) {
             return s.awsErrorDetails().errorCode() + ": " + s.awsErrorDetails().errorMessage();
         }
-        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return message.lines().findFirst().orElse(message);
+        return ErrorLine.of(e);
     }
 
     private static void sleep(long ms) {

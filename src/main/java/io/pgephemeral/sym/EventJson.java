@@ -1,5 +1,6 @@
 package io.pgephemeral.sym;
 
+import io.pgephemeral.broker.ErrorLine;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -111,8 +112,7 @@ public final class EventJson {
 
     /** Jackson's own words, without its source excerpt, on one line, with where it happened. */
     private static String oneLine(JsonProcessingException e) {
-        String message = e.getOriginalMessage() == null ? "unreadable" : e.getOriginalMessage();
-        message = message.lines().findFirst().orElse(message).replaceAll("\\p{Cntrl}", "?")
+        String message = ErrorLine.firstLine(e.getOriginalMessage(), "unreadable").replaceAll("\\p{Cntrl}", "?")
                 .replaceAll("\\[Source: [^;\\]]*; ", "[");
         if (message.length() > 160) {
             message = message.substring(0, 160) + "...";
