@@ -2,12 +2,11 @@ package io.pgephemeral.broker;
 
 import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.config.BrokerConfig;
-import io.pgephemeral.config.Durations;
+import io.pgephemeral.config.BrokerSettings;
 import io.pgephemeral.crypto.PasswordGenerator;
 import jakarta.inject.Singleton;
 
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
 
 /** Turns configuration into the broker's policies; a bad setting fails here, naming the setting. */
 @Factory
@@ -23,12 +22,8 @@ public class BrokerFactory {
     }
 
     @Singleton
-    DurationPolicy durationPolicy(BrokerConfig config) {
-        try {
-            return new DurationPolicy(Durations.parse(config.maxTtl(), ChronoUnit.SECONDS));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("BROKER_MAX_TTL: " + e.getMessage());
-        }
+    DurationPolicy durationPolicy(BrokerSettings settings) {
+        return new DurationPolicy(settings.maxTtl());
     }
 
     @Singleton
@@ -41,26 +36,15 @@ public class BrokerFactory {
     }
 
     @Singleton
-    EscalationSettings escalationSettings(BrokerConfig config) {
-        if (config.connectionLimit() < 1) {
-            throw new IllegalStateException("BROKER_CONNECTION_LIMIT must be at least 1");
-        }
-        if (config.passwordLength() < 16 || config.passwordLength() > 128) {
-            throw new IllegalStateException("BROKER_PASSWORD_LENGTH must be between 16 and 128");
-        }
-        return new EscalationSettings(config.connectionLimit(), config.passwordLength(),
-                Durations.parse(config.inProgressTimeout(), ChronoUnit.SECONDS));
+    EscalationSettings escalationSettings(BrokerSettings settings) {
+        return new EscalationSettings(settings.connectionLimit(), settings.passwordLength(),
+                settings.inProgressTimeout());
     }
 
     @Singleton
-    SweepSettings sweepSettings(BrokerConfig config) {
-        if (config.sweepBatchSize() < 1) {
-            throw new IllegalStateException("BROKER_SWEEP_BATCH_SIZE must be at least 1");
-        }
-        return new SweepSettings(config.sweepBatchSize(),
-                Durations.parse(config.sweepTimeBudget(), ChronoUnit.SECONDS),
-                Durations.parse(config.sweepLookback(), ChronoUnit.SECONDS),
-                Durations.parse(config.inProgressTimeout(), ChronoUnit.SECONDS));
+    SweepSettings sweepSettings(BrokerSettings settings) {
+        return new SweepSettings(settings.sweepBatchSize(), settings.sweepTimeBudget(), settings.sweepLookback(),
+                settings.inProgressTimeout());
     }
 
     /** Secondary: a clock given by whoever embeds the broker (a test's later clock) takes its place. */

@@ -6,7 +6,12 @@ import io.micronaut.core.bind.annotation.Bindable;
 
 /**
  * Everything an operator sets, under {@code broker.*}. Micronaut maps environment variables onto
- * these keys ({@code BROKER_DB_URL} is {@code broker.db-url}); README lists them all.
+ * these keys ({@code BROKER_DB_URL} is {@code broker.db-url}); docs/operators.md lists them all.
+ *
+ * <p>Durations and numbers are held as they were set, as text: {@link BrokerSettings} reads them,
+ * refusing by name what does not read. Micronaut's own conversion would silently put the default
+ * in place of a value it cannot convert. Binding text never fails, so every command of the CLI
+ * still starts when one setting is wrong, and says which.
  *
  * @param dbUrl             JDBC URL of the target database, where temporary roles are created
  * @param dbUser            the bot's database user
@@ -67,16 +72,16 @@ public record BrokerConfig(
         @Nullable String secretDir,
         @Nullable String secretKmsKeyId,
         @Nullable String connectHost,
-        @Nullable Integer connectPort,
-        @Bindable(defaultValue = "5") int connectionLimit,
-        @Bindable(defaultValue = "32") int passwordLength,
+        @Nullable String connectPort,
+        @Bindable(defaultValue = "5") String connectionLimit,
+        @Bindable(defaultValue = "32") String passwordLength,
         @Bindable(defaultValue = "eph_{requester}_{suffix}") String roleTemplate,
         @Bindable(defaultValue = "ephemeral_managed") String markerRole,
         @Nullable String reassignOwnedTo,
-        @Bindable(defaultValue = "7262931") long lockKey,
+        @Bindable(defaultValue = "7262931") String lockKey,
         @Bindable(defaultValue = "10s") String lockTimeout,
         @Bindable(defaultValue = "2m") String inProgressTimeout,
-        @Bindable(defaultValue = "200") int sweepBatchSize,
+        @Bindable(defaultValue = "200") String sweepBatchSize,
         @Bindable(defaultValue = "40s") String sweepTimeBudget,
         @Bindable(defaultValue = "30d") String sweepLookback,
         @Bindable(defaultValue = "60s") String invocationTimeout,

@@ -6,8 +6,7 @@ import io.micronaut.context.exceptions.BeanInstantiationException;
 import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.Deadline;
-import io.pgephemeral.config.BrokerConfig;
-import io.pgephemeral.config.Durations;
+import io.pgephemeral.config.BrokerSettings;
 import io.pgephemeral.broker.Deescalation;
 import io.pgephemeral.broker.Escalation;
 import io.pgephemeral.broker.Sweep;
@@ -20,7 +19,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.UUID;
 
@@ -39,15 +37,15 @@ public class InvocationHandler {
     private final BeanProvider<Escalation> escalation;
     private final BeanProvider<Deescalation> deescalation;
     private final BeanProvider<Sweep> sweep;
-    private final BrokerConfig config;
+    private final BeanProvider<BrokerSettings> settings;
     private final BeanProvider<LedgerSchemaVersion> ledgerVersion;
 
     // Providers, not beans: a configuration mistake then surfaces as a clear error for each
     // event, instead of a handler that cannot even start.
     public InvocationHandler(BeanProvider<SymEventReader> reader, BeanProvider<Escalation> escalation,
                              BeanProvider<Deescalation> deescalation, BeanProvider<Sweep> sweep,
-                             BeanProvider<LedgerSchemaVersion> ledgerVersion, BrokerConfig config) {
-        this.config = config;
+                             BeanProvider<LedgerSchemaVersion> ledgerVersion, BeanProvider<BrokerSettings> settings) {
+        this.settings = settings;
         this.reader = reader;
         this.escalation = escalation;
         this.deescalation = deescalation;
@@ -65,15 +63,14 @@ public class InvocationHandler {
      *                        or null outside Lambda
      */
     public SymResponse handle(Map<String, Object> event, @Nullable Duration lambdaRemaining) {
-        Deadline deadline;
+        BrokerSettings limits;
         try {
-            deadline = Deadline.of(lambdaRemaining != null ? lambdaRemaining
-                            : Durations.parse(config.invocationTimeout(), ChronoUnit.SECONDS),
-                    Durations.parse(config.cleanupReserve(), ChronoUnit.SECONDS));
-        } catch (IllegalArgumentException e) {
-            return SymResponse.error("the broker is misconfigured: BROKER_INVOCATION_TIMEOUT or"
-                    + " BROKER_CLEANUP_RESERVE: " + e.getMessage());
+            limits = settings.get();
+        } catch (BeanInstantiationException e) {
+            return misconfigured(e);
         }
+        Deadline deadline = Deadline.of(lambdaRemaining != null ? lambdaRemaining : limits.invocationTimeout(),
+                limits.cleanupReserve());
         return deadline.call(() -> dispatch(event));
     }
 
@@ -100,15 +97,20 @@ public class InvocationHandler {
         } catch (BrokerException e) {
             return SymResponse.error(e.getMessage());
         } catch (BeanInstantiationException e) {
-            String reason = configurationProblem(e);
-            LOG.error("the broker is misconfigured: {}", reason);
-            return SymResponse.error("the broker is misconfigured: " + reason);
+            return misconfigured(e);
         } catch (RuntimeException e) {
             String reference = UUID.randomUUID().toString();
             LOG.error("internal error, reference {}", reference, e);
             return SymResponse.error("internal error in pg-ephemeral (reference " + reference
                     + "); see the broker's log");
         }
+    }
+
+    /** One line in the log and in the response, without the bean-creation stack trace. */
+    private static SymResponse misconfigured(BeanInstantiationException e) {
+        String reason = configurationProblem(e);
+        LOG.error("the broker is misconfigured: {}", reason);
+        return SymResponse.error("the broker is misconfigured: " + reason);
     }
 
     /** The innermost message of a failed bean creation: our factories say which setting is wrong. */

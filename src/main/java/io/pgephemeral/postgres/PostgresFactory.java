@@ -7,12 +7,11 @@ import io.micronaut.context.annotation.Factory;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.broker.Endpoint;
 import io.pgephemeral.config.BrokerConfig;
-import io.pgephemeral.config.Durations;
+import io.pgephemeral.config.BrokerSettings;
 import jakarta.inject.Singleton;
 import org.postgresql.Driver;
 
 import java.nio.charset.StandardCharsets;
-import java.time.temporal.ChronoUnit;
 import java.util.Properties;
 
 /** Wires the target database from configuration. */
@@ -30,11 +29,11 @@ public class PostgresFactory {
     }
 
     @Singleton
-    DatabaseRoles databaseRoles(TargetDatabase database, BrokerConfig config) {
+    DatabaseRoles databaseRoles(TargetDatabase database, BrokerConfig config, BrokerSettings settings) {
         return new PostgresRoles(database, new RoleAdminSettings(
                 roleName(config.markerRole(), "BROKER_MARKER_ROLE"),
-                config.lockKey(),
-                Durations.parse(config.lockTimeout(), ChronoUnit.SECONDS),
+                settings.lockKey(),
+                settings.lockTimeout(),
                 config.reassignOwnedTo() == null || config.reassignOwnedTo().isBlank() ? null
                         : roleName(config.reassignOwnedTo(), "BROKER_REASSIGN_OWNED_TO")));
     }
@@ -62,14 +61,14 @@ public class PostgresFactory {
 
     /** Where requesters connect: the JDBC URL's host, port and database unless overridden. */
     @Singleton
-    Endpoint endpoint(BrokerConfig config) {
+    Endpoint endpoint(BrokerConfig config, BrokerSettings settings) {
         Properties url = Driver.parseURL(requireUrl(config), null);
         if (url == null) {
             throw new IllegalStateException("BROKER_DB_URL is not a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db)");
         }
         String host = config.connectHost() != null && !config.connectHost().isBlank()
                 ? config.connectHost() : url.getProperty("PGHOST").split(",")[0];
-        int port = config.connectPort() != null ? config.connectPort()
+        int port = settings.connectPort() != null ? settings.connectPort()
                 : Integer.parseInt(url.getProperty("PGPORT", "5432").split(",")[0]);
         return new Endpoint(host, port, url.getProperty("PGDBNAME"));
     }

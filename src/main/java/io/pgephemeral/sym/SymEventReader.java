@@ -4,9 +4,8 @@ import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.broker.DeescalationRequest;
 import io.pgephemeral.broker.EscalationRequest;
 import io.pgephemeral.broker.RequestRefused;
-import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.config.BrokerSettings;
 import io.pgephemeral.config.Durations;
-import io.pgephemeral.config.Settings;
 import jakarta.inject.Singleton;
 
 import java.time.Duration;
@@ -45,10 +44,8 @@ public final class SymEventReader {
                                 "approve": {"username": "priming@snapstart.invalid"}}},
              "fields": {"target": {"name": "priming"}, "duration": 60, "reason": "SnapStart priming"}}""";
 
-    public SymEventReader(BrokerConfig config) {
-        this.durationUnit = Durations.unit(config.durationUnit())
-                .orElseThrow(() -> Settings.invalid("broker.duration-unit", "must be seconds, minutes or hours",
-                        config.durationUnit()));
+    public SymEventReader(BrokerSettings settings) {
+        this.durationUnit = settings.durationUnit();
     }
 
     /** The event type: {@code escalate} or {@code deescalate}; anything else is refused. */

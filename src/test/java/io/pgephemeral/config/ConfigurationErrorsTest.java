@@ -51,4 +51,44 @@ class ConfigurationErrorsTest {
 
         assertEquals(ledgerBefore, Db.ledgerSize(), "nothing recorded");
     }
+
+    /**
+     * Micronaut substitutes a setting's default when the value set does not convert: a mistyped
+     * number was silently replaced (BROKER_CONNECTION_LIMIT=abc became 5), and the durations that
+     * failed said "duration ... is not understood" without the variable. Each is now refused by
+     * name, whichever event comes first.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "broker.connection-limit     | abc   | BROKER_CONNECTION_LIMIT must be a whole number, got 'abc'",
+            "broker.password-length      | many  | BROKER_PASSWORD_LENGTH must be a whole number, got 'many'",
+            "broker.sweep-batch-size     | 1e3   | BROKER_SWEEP_BATCH_SIZE must be a whole number, got '1e3'",
+            "broker.lock-key             | 0x10  | BROKER_LOCK_KEY must be a whole number, got '0x10'",
+            "broker.connect-port         | 99999 | BROKER_CONNECT_PORT must be a port number (1 to 65535), got '99999'",
+            "broker.lock-timeout         | soon  | BROKER_LOCK_TIMEOUT: duration 'soon' is not understood",
+            "broker.in-progress-timeout  | 0     | BROKER_IN_PROGRESS_TIMEOUT: duration must be positive",
+            "broker.sweep-lookback       | -1d   | BROKER_SWEEP_LOOKBACK: duration must be positive",
+            "broker.sweep-time-budget    | 40 s  | BROKER_SWEEP_TIME_BUDGET: duration '40 s' is not understood"})
+    void aValueThatDoesNotConvertIsRefusedByNameNotReplacedByTheDefault(String key, String value, String expected) {
+        long ledgerBefore = Db.ledgerSize();
+        try (Broker broker = new Broker(Map.of(key, value))) {
+            for (SymResponse response : List.of(
+                    broker.handle(Events.escalate(Events.newRunId(), "config.values@acme.example", "readonly", 600)),
+                    broker.sweep())) {
+                assertEquals(1, response.errors().size(), response.toString());
+                assertTrue(response.errors().get(0).startsWith("the broker is misconfigured: " + expected),
+                        response.errors().get(0));
+            }
+        }
+        assertEquals(ledgerBefore, Db.ledgerSize(), "nothing recorded");
+    }
+
+    /** Every format operators write today still reads as before. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"30 | PT30S", "30s | PT30S", "PT30S | PT30S", "pt1m | PT1M", "1h30m | PT1H30M",
+            "2d | PT48H", " 12h  | PT12H"})
+    void everyDurationFormatStillReads(String text, String expected) {
+        java.time.Duration parsed = BrokerSettings.duration("broker.lock-timeout", text);
+        assertEquals(java.time.Duration.parse(expected), parsed);
+    }
 }
