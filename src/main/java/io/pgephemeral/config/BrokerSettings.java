@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param dbPasswordRereadInterval least time between two re-reads of the bot's secret
  * @param maxTtl            longest credential lifetime granted
  * @param durationUnit      unit of a bare integer duration from Sym
+ * @param secretStore       where issued credentials are kept
  * @param connectPort       port written into issued credentials; null for the one in the URL
  * @param connectionLimit   CONNECTION LIMIT of each temporary role, at least 1
  * @param passwordLength    length of generated passwords, 16 to 128
@@ -36,6 +37,7 @@ public record BrokerSettings(
         Duration dbPasswordRereadInterval,
         Duration maxTtl,
         ChronoUnit durationUnit,
+        SecretStore secretStore,
         @Nullable Integer connectPort,
         int connectionLimit,
         int passwordLength,
@@ -47,6 +49,17 @@ public record BrokerSettings(
         Duration sweepLookback,
         Duration invocationTimeout,
         Duration cleanupReserve) {
+
+    /** Where issued credentials are kept: {@code aws} (Secrets Manager) or {@code local} (JSON files). */
+    public enum SecretStore { AWS, LOCAL }
+
+    private static SecretStore secretStore(@Nullable String name) {
+        return switch (name == null ? "" : name) {
+            case "aws" -> SecretStore.AWS;
+            case "local" -> SecretStore.LOCAL;
+            default -> throw Settings.invalid("broker.secret-store", "must be aws or local", name);
+        };
+    }
 
     /** Optional sign, digits: what operators write for a number (no 1e3, no 0x10, no 1_000). */
     private static final Pattern WHOLE = Pattern.compile("[+-]?\\d{1,19}");
@@ -65,6 +78,7 @@ public record BrokerSettings(
                 duration("broker.max-ttl", c.maxTtl()),
                 Durations.unit(c.durationUnit()).orElseThrow(() ->
                         Settings.invalid("broker.duration-unit", "must be seconds, minutes or hours", c.durationUnit())),
+                secretStore(c.secretStore()),
                 port,
                 connectionLimit,
                 passwordLength,

@@ -4,7 +4,7 @@ import io.micronaut.context.BeanProvider;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.LoginPassword;
-import io.pgephemeral.config.Durations;
+import io.pgephemeral.config.BrokerSettings;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -14,7 +14,6 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -115,10 +114,11 @@ public class BotPassword implements LoginPassword {
     }
 
     private Duration rereadInterval() {
+        // Read here, not from the settings bean: this runs at the first login, in every CLI command.
         try {
-            return Durations.parse(config.dbPasswordRereadInterval(), ChronoUnit.SECONDS);
+            return BrokerSettings.duration("broker.db-password-reread-interval", config.dbPasswordRereadInterval());
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("BROKER_DB_PASSWORD_REREAD_INTERVAL: " + e.getMessage());
+            throw new IllegalStateException(e.getMessage());
         }
     }
 

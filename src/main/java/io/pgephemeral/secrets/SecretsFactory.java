@@ -6,7 +6,7 @@ import io.micronaut.context.BeanProvider;
 import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.config.BrokerConfig;
-import io.pgephemeral.config.Settings;
+import io.pgephemeral.config.BrokerSettings;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -21,9 +21,6 @@ import java.nio.file.Path;
  */
 @Factory
 public class SecretsFactory {
-
-    static final String AWS = "aws";
-    static final String LOCAL = "local";
 
     /**
      * The one Secrets Manager client, built on a background thread from plain SDK code (see
@@ -53,18 +50,16 @@ public class SecretsFactory {
 
     /**
      * The store {@code broker.secret-store} names. One factory rather than one bean per value: a
-     * value that is neither is refused by name when the store is first needed, instead of leaving
-     * no store at all (which surfaced as an internal error). The Secrets Manager client is built
-     * only for the aws store.
+     * value that is neither is refused by name (in {@link BrokerSettings}), instead of leaving no
+     * store at all, which surfaced as an internal error. The Secrets Manager client is built only
+     * for the aws store.
      */
     @Singleton
     CredentialStore credentialStore(BeanProvider<PendingClient> client, SecretNames names, BrokerConfig config,
-                                    JsonMapper json) {
-        return switch (config.secretStore()) {
+                                    BrokerSettings settings, JsonMapper json) {
+        return switch (settings.secretStore()) {
             case AWS -> new SecretsManagerStore(client.get(), names, blankToNull(config.secretKmsKeyId()), json);
             case LOCAL -> new LocalFileStore(localDirectory(config), names, json);
-            default -> throw Settings.invalid("broker.secret-store", "must be " + AWS + " or " + LOCAL,
-                    config.secretStore());
         };
     }
 
