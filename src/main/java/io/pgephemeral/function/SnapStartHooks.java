@@ -7,7 +7,6 @@ import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
-import io.pgephemeral.ledger.Ledger;
 import io.pgephemeral.ledger.LedgerDataSourceFactory.LedgerPool;
 import io.pgephemeral.postgres.TargetDatabase;
 import io.pgephemeral.broker.EscalationRequest;
@@ -87,7 +86,7 @@ public final class SnapStartHooks implements Resource {
         ScramVerifier.of(passwords.generate(32), passwords.randomBytes(ScramVerifier.saltBytes()),
                 ScramVerifier.DEFAULT_ITERATIONS);
 
-        context.getBean(Ledger.class).latestAttemptOfRun(request.runId());
+        context.getBean(io.pgephemeral.broker.CredentialLedger.class).latestAttemptOfRun(request.runId());
         context.getBean(DatabaseRoles.class).managedRoles();
         context.getBean(CredentialStore.class).prepare();
     }

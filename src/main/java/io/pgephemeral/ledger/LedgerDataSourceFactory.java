@@ -8,7 +8,6 @@ import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.DatabaseTls;
 import io.pgephemeral.database.LoginDataSource;
 import io.pgephemeral.database.LoginPassword;
-import io.pgephemeral.postgres.PostgresFactory;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 

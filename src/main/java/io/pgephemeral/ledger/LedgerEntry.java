@@ -98,6 +98,20 @@ public record LedgerEntry(
     /** Events of a credential that is open: it may be usable, so ending access must act on it. */
     public static final String OPEN_SQL = "('" + REQUESTED + "', '" + ISSUED + "')";
 
+    /** A credential's event as the use cases wrote it, not yet in the chain. */
+    public static LedgerEntry of(io.pgephemeral.broker.CredentialEntry c) {
+        return new LedgerEntry(null, c.credentialId(), c.runId(), c.attempt(), c.event().label(), c.recordedAt(),
+                c.requester(), c.approver(), c.reason(), c.target(), c.roleName(), c.secretId(), c.validUntil(),
+                c.actor(), c.detail());
+    }
+
+    /** This row as the use cases read it: the credential's facts and event, without its place in the chain. */
+    public io.pgephemeral.broker.CredentialEntry credential() {
+        return new io.pgephemeral.broker.CredentialEntry(credentialId, runId, attempt,
+                io.pgephemeral.broker.CredentialEvent.of(event), recordedAt, requester, approver, reason, target,
+                roleName, secretId, validUntil, actor, detail);
+    }
+
     /** The next event of the same credential. */
     public LedgerEntry next(String event, Instant at, @Nullable String actor, @Nullable String detail) {
         return new LedgerEntry(null, credentialId, runId, attempt, event, at, requester, approver, reason,

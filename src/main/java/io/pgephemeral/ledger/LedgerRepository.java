@@ -7,8 +7,6 @@ import io.micronaut.data.repository.GenericRepository;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Reads the ledger. Writing is {@link LedgerChain}'s alone, because every row must be linked into
@@ -33,10 +31,6 @@ public interface LedgerRepository extends GenericRepository<LedgerEntry, Long> {
     @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event"
             + " WHERE requester = :requester AND target = :target" + STATE_ORDER)
     List<LedgerEntry> findStatesOf(String requester, String target);
-
-    @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE credential_id = :credentialId"
-            + STATE_ORDER)
-    Optional<LedgerEntry> findState(UUID credentialId);
 
     /** The state of each credential that ever used this role name (normally one). */
     @Query("SELECT DISTINCT ON (credential_id) * FROM ephemeral.ledger_event WHERE role_name = :roleName" + STATE_ORDER)
