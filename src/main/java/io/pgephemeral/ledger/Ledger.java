@@ -26,11 +26,11 @@ public class Ledger implements CredentialLedger {
     private static final String ONE_CLOSE = "ledger_event_one_close_per_credential";
     private static final String UNDEFINED_TABLE = "42P01";
 
-    private final LedgerRepository repository;
+    private final LedgerReads reads;
     private final LedgerChain chain;
 
-    public Ledger(LedgerRepository repository, LedgerChain chain) {
-        this.repository = repository;
+    public Ledger(LedgerReads reads, LedgerChain chain) {
+        this.reads = reads;
         this.chain = chain;
     }
 
@@ -126,27 +126,27 @@ public class Ledger implements CredentialLedger {
 
     @Override
     public List<CredentialEntry> statesOfRun(String runId) {
-        return credentials(read(() -> repository.findStatesOfRun(runId)));
+        return credentials(read(() -> reads.statesOfRun(runId)));
     }
 
     @Override
     public List<CredentialEntry> statesOf(String requester, String target) {
-        return credentials(read(() -> repository.findStatesOf(requester, target)));
+        return credentials(read(() -> reads.statesOf(requester, target)));
     }
 
     @Override
     public List<CredentialEntry> statesOfRole(String roleName) {
-        return credentials(read(() -> repository.findStatesOfRole(roleName)));
+        return credentials(read(() -> reads.statesOfRole(roleName)));
     }
 
     @Override
     public List<CredentialEntry> openValidSince(java.time.Instant since) {
-        return credentials(read(() -> repository.findOpenValidSince(since)));
+        return credentials(read(() -> reads.openValidSince(since)));
     }
 
     /** Every event of a run, oldest first, as chained rows. */
     public List<LedgerEntry> historyOfRun(String runId) {
-        return read(() -> repository.findHistoryOfRun(runId));
+        return read(() -> reads.historyOfRun(runId));
     }
 
     private static List<CredentialEntry> credentials(List<LedgerEntry> rows) {
@@ -154,13 +154,13 @@ public class Ledger implements CredentialLedger {
     }
 
     private interface Read<T> {
-        T get();
+        T get() throws SQLException;
     }
 
     private static <T> T read(Read<T> read) {
         try {
             return read.get();
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             throw unavailable(e);
         }
     }

@@ -8,13 +8,11 @@ import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.DatabaseTls;
 import io.pgephemeral.database.LoginDataSource;
 import io.pgephemeral.database.LoginPassword;
-import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
-import javax.sql.DataSource;
 
 /**
- * The ledger's connections, for Micronaut Data. By default the ledger lives in the target
+ * The ledger's connections, reads and writer. By default the ledger lives in the target
  * database and the bot writes it; {@code BROKER_LEDGER_URL} moves it elsewhere.
  */
 @Factory
@@ -67,10 +65,9 @@ public class LedgerDataSourceFactory {
         return new LedgerChain(io.pgephemeral.database.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 
-    /** Every read and write of the ledger waits no longer than the invocation may. */
+    /** Every read of the ledger waits no longer than the invocation may. */
     @Singleton
-    @Named("default")
-    DataSource ledgerDataSource(LedgerPool pool) {
-        return io.pgephemeral.database.BoundedConnections.of(pool.pool());
+    LedgerReads ledgerReads(LedgerPool pool) {
+        return new LedgerReads(io.pgephemeral.database.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 }

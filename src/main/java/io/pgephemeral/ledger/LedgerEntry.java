@@ -1,10 +1,6 @@
 package io.pgephemeral.ledger;
 
-import io.micronaut.core.annotation.Creator;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.data.annotation.GeneratedValue;
-import io.micronaut.data.annotation.Id;
-import io.micronaut.data.annotation.MappedEntity;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -33,9 +29,8 @@ import java.util.UUID;
  * @param hash         SHA-256 of this row and {@code prevHash} (see {@link ChainHash}); set by
  *                     {@link Ledger#append}
  */
-@MappedEntity(value = "ledger_event", schema = "ephemeral")
 public record LedgerEntry(
-        @Id @GeneratedValue @Nullable Long seq,
+        @Nullable Long seq,
         UUID credentialId,
         String runId,
         int attempt,
@@ -52,11 +47,6 @@ public record LedgerEntry(
         @Nullable String detail,
         @Nullable String prevHash,
         @Nullable String hash) {
-
-    /** The canonical constructor is the one Micronaut Data reads rows with. */
-    @Creator
-    public LedgerEntry {
-    }
 
     /** An entry not yet in the chain: {@link Ledger#append} fills in the hashes. */
     public LedgerEntry(@Nullable Long seq, UUID credentialId, String runId, int attempt, String event, Instant recordedAt,
@@ -75,8 +65,7 @@ public record LedgerEntry(
     public static final String EXPIRED = "expired";
     public static final String RECONCILED = "reconciled";
 
-    // The sets of events the ledger's queries and guards use, defined here once, as SQL lists
-    // (compile-time constants, so that repository annotations can use them too).
+    // The sets of events the ledger's queries and guards use, defined here once, as SQL lists.
 
     /**
      * Events that close a credential: at most one per credential (V3's unique index, which
@@ -126,7 +115,7 @@ public record LedgerEntry(
 
     /**
      * Whether this state row leaves the credential open: it may still be usable, so ending access
-     * must act on it. Only meaningful on a state row (see LedgerRepository).
+     * must act on it. Only meaningful on a state row (see LedgerReads).
      */
     public boolean open() {
         return REQUESTED.equals(event) || ISSUED.equals(event);

@@ -186,7 +186,7 @@ public final class InMemoryLedger implements CredentialLedger {
         return List.copyOf(state.values());
     }
 
-    /** The state order of LedgerRepository: closing first, then reconciled, then newest. */
+    /** The state order of LedgerReads: closing first, then reconciled, then newest. */
     private static int rank(CredentialEntry e) {
         return e.event().closes() ? 2 : e.event() == CredentialEvent.RECONCILED ? 1 : 0;
     }
