@@ -19,8 +19,14 @@ import jakarta.inject.Singleton;
 public class LedgerDataSourceFactory {
 
     /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
-    public record LedgerPool(HikariDataSource pool) implements AutoCloseable {
+    public record LedgerPool(HikariDataSource pool) implements AutoCloseable, io.pgephemeral.database.SnapshotConnections {
+        @Override
+        public String poolName() {
+            return "ledger";
+        }
+
         /** See {@link io.pgephemeral.database.Pools#closeIdle}. */
+        @Override
         public boolean closeIdleConnections() {
             return io.pgephemeral.database.Pools.closeIdle(pool);
         }
