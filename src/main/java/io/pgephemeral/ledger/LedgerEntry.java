@@ -1,6 +1,7 @@
 package io.pgephemeral.ledger;
 
 import io.micronaut.core.annotation.Nullable;
+import io.pgephemeral.broker.CredentialEvent;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -57,35 +58,40 @@ public record LedgerEntry(
                 secretId, validUntil, actor, detail, null, null);
     }
 
-    public static final String REQUESTED = "requested";
-    public static final String ISSUED = "issued";
-    public static final String FAILED = "failed";
-    public static final String REVOKED = "revoked";
-    public static final String DISABLED = "disabled";
-    public static final String EXPIRED = "expired";
-    public static final String RECONCILED = "reconciled";
+    // The events as stored, and the sets of them the ledger's queries and guards use, as SQL lists:
+    // all derived from CredentialEvent, the one definition the use cases and the ledger share.
 
-    // The sets of events the ledger's queries and guards use, defined here once, as SQL lists.
+    public static final String REQUESTED = CredentialEvent.REQUESTED.label();
+    public static final String ISSUED = CredentialEvent.ISSUED.label();
+    public static final String FAILED = CredentialEvent.FAILED.label();
+    public static final String REVOKED = CredentialEvent.REVOKED.label();
+    public static final String DISABLED = CredentialEvent.DISABLED.label();
+    public static final String EXPIRED = CredentialEvent.EXPIRED.label();
+    public static final String RECONCILED = CredentialEvent.RECONCILED.label();
 
     /**
      * Events that close a credential: at most one per credential (V3's unique index, which
      * {@code LedgerEventSetsTest} compares with this list).
      */
-    public static final String CLOSING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
-            + FAILED + "')";
+    public static final String CLOSING_SQL = sqlList(CredentialEvent::closes);
     /**
      * Events after which a credential is no longer open: a closing event, or the sweep's
      * {@code reconciled} note on a credential it found without its role.
      */
-    public static final String ENDED_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
-            + FAILED + "', '" + RECONCILED + "')";
+    public static final String ENDED_SQL = sqlList(CredentialEvent::ends);
     /**
      * Events that end a run: access was taken away. A run whose attempts merely failed may be
      * retried; once it has one of these, no credential of it may be requested or issued.
      */
-    public static final String RUN_ENDING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "')";
+    public static final String RUN_ENDING_SQL = sqlList(CredentialEvent::endsRun);
     /** Events of a credential that is open: it may be usable, so ending access must act on it. */
-    public static final String OPEN_SQL = "('" + REQUESTED + "', '" + ISSUED + "')";
+    public static final String OPEN_SQL = sqlList(CredentialEvent::open);
+
+    /** The events that pass {@code in}, as an SQL list of literals: {@code ('a', 'b')}. */
+    private static String sqlList(java.util.function.Predicate<CredentialEvent> in) {
+        return java.util.Arrays.stream(CredentialEvent.values()).filter(in).map(e -> "'" + e.label() + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+    }
 
     /** A credential's event as the use cases wrote it, not yet in the chain. */
     public static LedgerEntry of(io.pgephemeral.broker.CredentialEntry c) {
@@ -97,7 +103,7 @@ public record LedgerEntry(
     /** This row as the use cases read it: the credential's facts and event, without its place in the chain. */
     public io.pgephemeral.broker.CredentialEntry credential() {
         return new io.pgephemeral.broker.CredentialEntry(credentialId, runId, attempt,
-                io.pgephemeral.broker.CredentialEvent.of(event), recordedAt, requester, approver, reason, target,
+                CredentialEvent.of(event), recordedAt, requester, approver, reason, target,
                 roleName, secretId, validUntil, actor, detail);
     }
 
