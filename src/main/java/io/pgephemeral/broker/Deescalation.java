@@ -101,7 +101,8 @@ public class Deescalation {
     private boolean closeRun(DeescalationRequest request, List<CredentialEntry> credentials) {
         int attempt = credentials.stream().mapToInt(CredentialEntry::attempt).max().orElse(0) + 1;
         Instant now = clock.instant();
-        return ledger.recordRunEnd(new CredentialEntry(UUID.randomUUID(), request.runId(), attempt, CredentialEvent.REVOKED, now,
+        return ledger.recordRunEnd(new CredentialEntry(UUID.randomUUID(), request.runId(), attempt,
+                CredentialEvent.REVOKED, now,
                 request.requester(), null, null, request.target(), NO_ROLE, null, now,
                 request.endedBy() != null ? request.endedBy() : Escalation.BROKER,
                 "access ended before any credential was issued; a later escalate of this run is refused"));

@@ -148,7 +148,8 @@ public class Escalation {
     /** What closed the credential, or else its run: the first closing state found. */
     private String howEnded(CredentialEntry requested) {
         return ledger.statesOfRun(requested.runId()).stream()
-                .sorted(java.util.Comparator.comparing((CredentialEntry e) -> !e.credentialId().equals(requested.credentialId())))
+                .sorted(java.util.Comparator.comparing(
+                        (CredentialEntry e) -> !e.credentialId().equals(requested.credentialId())))
                 .filter(e -> !e.open()).map(e -> e.event().label()).findFirst().orElse("closed");
     }
 

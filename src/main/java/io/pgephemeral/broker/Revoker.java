@@ -47,7 +47,8 @@ public class Revoker {
      * @param actor      who ended it
      * @param why        the start of the ledger's detail, e.g. "manual end" or "expired"
      */
-    public Deescalated.Removed end(CredentialEntry credential, CredentialEvent event, @Nullable String actor, String why) {
+    public Deescalated.Removed end(CredentialEntry credential, CredentialEvent event, @Nullable String actor,
+                                   String why) {
         String by = actor == null ? Escalation.BROKER : actor;
         if (credential.event() == CredentialEvent.REQUESTED) {
             return endInProgress(credential, event, by, why);
@@ -179,7 +180,8 @@ public class Revoker {
         }
     }
 
-    private Ended endOne(CredentialEntry credential, CredentialEvent event, String actor, Function<CredentialEntry, String> why) {
+    private Ended endOne(CredentialEntry credential, CredentialEvent event, String actor,
+                         Function<CredentialEntry, String> why) {
         try {
             return new Ended(credential, end(credential, event, actor, why.apply(credential)), null);
         } catch (RuntimeException e) {

@@ -48,8 +48,8 @@ public class Sweep {
     private final SweepSettings settings;
     private final Clock clock;
 
-    public Sweep(DatabaseRoles roles, CredentialStore store, CredentialLedger ledger, Revoker revoker, SweepSettings settings,
-                 Clock clock) {
+    public Sweep(DatabaseRoles roles, CredentialStore store, CredentialLedger ledger, Revoker revoker,
+                 SweepSettings settings, Clock clock) {
         this.roles = roles;
         this.store = store;
         this.ledger = ledger;

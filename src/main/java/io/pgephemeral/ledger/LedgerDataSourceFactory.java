@@ -19,7 +19,8 @@ import jakarta.inject.Singleton;
 public class LedgerDataSourceFactory {
 
     /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
-    public record LedgerPool(HikariDataSource pool) implements AutoCloseable, io.pgephemeral.database.SnapshotConnections {
+    public record LedgerPool(HikariDataSource pool)
+            implements AutoCloseable, io.pgephemeral.database.SnapshotConnections {
         @Override
         public String poolName() {
             return "ledger";

@@ -23,7 +23,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * Micronaut's generated bean definitions ($Definition classes) sit in the package of the class they
  * define and only refer to it, so they obey the same rules.
  */
-@AnalyzeClasses(packages = "io.pgephemeral", importOptions = ImportOption.DoNotIncludeTests.class)
+@AnalyzeClasses(packages = "io.pgephemeral",
+        importOptions = {ImportOption.DoNotIncludeTests.class, ImportOption.DoNotIncludeJars.class})
 class LayeringTest {
 
     private static final String ROOT = "io.pgephemeral.";
