@@ -1,7 +1,5 @@
 package io.pgephemeral.broker;
 
-import io.pgephemeral.ledger.Ledger;
-import io.pgephemeral.ledger.LedgerEntry;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,10 +29,10 @@ public class Deescalation {
     private static final int RUN_END_PASSES = 3;
 
     private final Revoker revoker;
-    private final Ledger ledger;
+    private final CredentialLedger ledger;
     private final Clock clock;
 
-    public Deescalation(Revoker revoker, Ledger ledger, Clock clock) {
+    public Deescalation(Revoker revoker, CredentialLedger ledger, Clock clock) {
         this.revoker = revoker;
         this.ledger = ledger;
         this.clock = clock;
@@ -42,16 +40,16 @@ public class Deescalation {
 
     public Deescalated deescalate(DeescalationRequest request) {
         for (int pass = 1; ; pass++) {
-            List<LedgerEntry> credentials = request.runId() != null
+            List<CredentialEntry> credentials = request.runId() != null
                     ? ledger.statesOfRun(request.runId())
                     : ledger.statesOf(request.requester(), request.target());
-            for (LedgerEntry c : credentials) {
+            for (CredentialEntry c : credentials) {
                 if (!c.requester().equals(request.requester()) || !c.target().equals(request.target())) {
                     throw new RequestRefused("run " + request.runId() + " belongs to another requester or target;"
                             + " nothing was changed");
                 }
             }
-            List<LedgerEntry> open = credentials.stream().filter(LedgerEntry::open).toList();
+            List<CredentialEntry> open = credentials.stream().filter(CredentialEntry::open).toList();
             if (!open.isEmpty()) {
                 return end(open, request);
             }
@@ -66,10 +64,10 @@ public class Deescalation {
         }
     }
 
-    private Deescalated end(List<LedgerEntry> open, DeescalationRequest request) {
+    private Deescalated end(List<CredentialEntry> open, DeescalationRequest request) {
         List<Deescalated.Removed> removed = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        for (LedgerEntry credential : open) {
+        for (CredentialEntry credential : open) {
             try {
                 removed.add(end(credential, request));
             } catch (RuntimeException e) {
@@ -84,14 +82,14 @@ public class Deescalation {
         return new Deescalated(removed, message, failures);
     }
 
-    private Deescalated.Removed end(LedgerEntry credential, DeescalationRequest request) {
-        return revoker.end(credential, LedgerEntry.REVOKED, request.endedBy(),
+    private Deescalated.Removed end(CredentialEntry credential, DeescalationRequest request) {
+        return revoker.end(credential, CredentialEvent.REVOKED, request.endedBy(),
                 request.trigger() == null ? "ended" : request.trigger() + " end");
     }
 
     /** Whether one of the run's credentials was already ended (not merely failed). */
-    private static boolean endedBefore(List<LedgerEntry> credentials) {
-        return credentials.stream().anyMatch(c -> !LedgerEntry.FAILED.equals(c.event()));
+    private static boolean endedBefore(List<CredentialEntry> credentials) {
+        return credentials.stream().anyMatch(c -> c.event() != CredentialEvent.FAILED);
     }
 
     /**
@@ -100,20 +98,21 @@ public class Deescalation {
      * of granting access after it ended. False, and nothing recorded, when an escalation of the run
      * recorded its request since the run was read: that credential must be ended instead.
      */
-    private boolean closeRun(DeescalationRequest request, List<LedgerEntry> credentials) {
-        int attempt = credentials.stream().mapToInt(LedgerEntry::attempt).max().orElse(0) + 1;
+    private boolean closeRun(DeescalationRequest request, List<CredentialEntry> credentials) {
+        int attempt = credentials.stream().mapToInt(CredentialEntry::attempt).max().orElse(0) + 1;
         Instant now = clock.instant();
-        return ledger.appendRunEnd(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt, LedgerEntry.REVOKED, now,
+        return ledger.recordRunEnd(new CredentialEntry(UUID.randomUUID(), request.runId(), attempt,
+                CredentialEvent.REVOKED, now,
                 request.requester(), null, null, request.target(), NO_ROLE, null, now,
                 request.endedBy() != null ? request.endedBy() : Escalation.BROKER,
-                "access ended before any credential was issued; a later escalate of this run is refused")).isPresent();
+                "access ended before any credential was issued; a later escalate of this run is refused"));
     }
 
-    private static String nothingToEnd(List<LedgerEntry> credentials) {
+    private static String nothingToEnd(List<CredentialEntry> credentials) {
         if (credentials.isEmpty()) {
             return "no credential was issued for this request; nothing to remove";
         }
-        LedgerEntry last = credentials.stream().max(Comparator.comparing(LedgerEntry::recordedAt)).orElseThrow();
+        CredentialEntry last = credentials.stream().max(Comparator.comparing(CredentialEntry::recordedAt)).orElseThrow();
         if (NO_ROLE.equals(last.roleName())) {
             return "already ended at " + last.recordedAt() + ", before any credential was issued";
         }

@@ -4,8 +4,6 @@ import io.pgephemeral.config.Durations;
 import io.pgephemeral.crypto.Password;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
-import io.pgephemeral.ledger.Ledger;
-import io.pgephemeral.ledger.LedgerEntry;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +41,7 @@ public class Escalation {
     private final PasswordGenerator passwords;
     private final DatabaseRoles roles;
     private final CredentialStore store;
-    private final Ledger ledger;
+    private final CredentialLedger ledger;
     private final Endpoint endpoint;
     private final EscalationSettings settings;
     private final Clock clock;
@@ -52,7 +50,7 @@ public class Escalation {
     private volatile boolean surveyed;
 
     public Escalation(TargetAllowList targets, DurationPolicy durations, RoleNames roleNames,
-                      PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, Ledger ledger,
+                      PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, CredentialLedger ledger,
                       Endpoint endpoint, EscalationSettings settings, Clock clock) {
         this.targets = targets;
         this.durations = durations;
@@ -75,19 +73,19 @@ public class Escalation {
         requireSafe(target);
 
         int attempt = 1;
-        Optional<LedgerEntry> latest = ledger.latestAttemptOfRun(request.runId());
+        Optional<CredentialEntry> latest = ledger.latestAttemptOfRun(request.runId());
         if (latest.isPresent()) {
-            LedgerEntry last = latest.get();
+            CredentialEntry last = latest.get();
             if (!last.requester().equals(request.requester()) || !last.target().equals(target.name())) {
                 throw new RequestRefused("run " + request.runId() + " was recorded for another requester or target;"
                         + " nothing was changed");
             }
             switch (last.event()) {
-                case LedgerEntry.ISSUED -> {
+                case ISSUED -> {
                     return replay(last, request.requested(), granted);
                 }
-                case LedgerEntry.REQUESTED -> abandon(last);
-                case LedgerEntry.FAILED -> { }
+                case REQUESTED -> abandon(last);
+                case FAILED -> { }
                 default -> throw new RequestRefused("access for run " + request.runId() + " already ended ("
                         + last.event() + " at " + last.recordedAt() + "); not issuing it again");
             }
@@ -104,16 +102,17 @@ public class Escalation {
         String capped = granted.equals(request.requested()) ? null
                 : "duration capped from " + Durations.format(request.requested()) + " to " + Durations.format(granted);
 
-        LedgerEntry requested = ledger.append(new LedgerEntry(null, UUID.randomUUID(), request.runId(), attempt,
-                LedgerEntry.REQUESTED, now, request.requester(), request.approver(), request.reason(), target.name(),
-                roleName, secretName, validUntil, request.approver(), capped));
+        CredentialEntry requested = new CredentialEntry(UUID.randomUUID(), request.runId(), attempt,
+                CredentialEvent.REQUESTED, now, request.requester(), request.approver(), request.reason(), target.name(),
+                roleName, secretName, validUntil, request.approver(), capped);
+        ledger.record(requested);
 
         try {
             roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
             StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
                     password, endpoint, validUntil), version(request.runId(), attempt));
-            if (ledger.appendIfOpen(requested.next(LedgerEntry.ISSUED, clock.instant(), request.approver(), capped))
-                    .isEmpty()) {
+            if (!ledger.recordIfOpen(requested.next(CredentialEvent.ISSUED, clock.instant(), request.approver(),
+                    capped))) {
                 throw new BrokerException("access for run " + request.runId() + " was ended (" + howEnded(requested)
                         + ") while it was being issued; the new credential was removed");
             }
@@ -131,7 +130,7 @@ public class Escalation {
 
     /** Undoes a failed attempt, records the failure and returns the error to answer with. */
     private BrokerException failed(RuntimeException e, EscalationRequest request, Target target,
-                                   LedgerEntry requested, String roleName, String secretName, String version) {
+                                   CredentialEntry requested, String roleName, String secretName, String version) {
         // A name collision means the role is someone else's: never remove it.
         List<String> leftovers = undo(e instanceof RoleNameTaken ? null : roleName, secretName, version);
         String reason = message(e);
@@ -147,10 +146,11 @@ public class Escalation {
     }
 
     /** What closed the credential, or else its run: the first closing state found. */
-    private String howEnded(LedgerEntry requested) {
+    private String howEnded(CredentialEntry requested) {
         return ledger.statesOfRun(requested.runId()).stream()
-                .sorted(java.util.Comparator.comparing((LedgerEntry e) -> !e.credentialId().equals(requested.credentialId())))
-                .filter(e -> !e.open()).map(LedgerEntry::event).findFirst().orElse("closed");
+                .sorted(java.util.Comparator.comparing(
+                        (CredentialEntry e) -> !e.credentialId().equals(requested.credentialId())))
+                .filter(e -> !e.open()).map(e -> e.event().label()).findFirst().orElse("closed");
     }
 
     /**
@@ -183,7 +183,7 @@ public class Escalation {
     }
 
     /** The run was already issued its credential: answer as the first time, change nothing. */
-    private Escalated replay(LedgerEntry issued, Duration requested, Duration granted) {
+    private Escalated replay(CredentialEntry issued, Duration requested, Duration granted) {
         LOG.info("escalate repeated for run={}; credential={} already issued", issued.runId(), issued.credentialId());
         return new Escalated(issued.credentialId(), issued.roleName(), issued.secretId(), issued.secretId(),
                 issued.validUntil(), requested, granted, true);
@@ -193,7 +193,7 @@ public class Escalation {
      * An earlier attempt of this run never finished. Within the in-progress window it may still be
      * running, so the retry is refused; after it, whatever it left is removed and it is closed.
      */
-    private void abandon(LedgerEntry unfinished) {
+    private void abandon(CredentialEntry unfinished) {
         Duration age = Duration.between(unfinished.recordedAt(), clock.instant());
         if (age.compareTo(settings.inProgressTimeout()) < 0) {
             throw new BrokerException("an escalation of run " + unfinished.runId() + " started "
@@ -204,7 +204,7 @@ public class Escalation {
             throw new BrokerException("could not clean up an unfinished escalation of run " + unfinished.runId()
                     + ": " + String.join("; ", leftovers));
         }
-        ledger.append(unfinished.next(LedgerEntry.FAILED, clock.instant(), BROKER,
+        ledger.record(unfinished.next(CredentialEvent.FAILED, clock.instant(), BROKER,
                 "abandoned: the attempt did not finish within " + Durations.format(settings.inProgressTimeout())));
     }
 
@@ -229,9 +229,9 @@ public class Escalation {
         return leftovers;
     }
 
-    private void recordFailure(LedgerEntry requested, String reason) {
+    private void recordFailure(CredentialEntry requested, String reason) {
         try {
-            ledger.append(requested.next(LedgerEntry.FAILED, clock.instant(), BROKER, reason));
+            ledger.record(requested.next(CredentialEvent.FAILED, clock.instant(), BROKER, reason));
         } catch (RuntimeException e) {
             LOG.error("could not record the failure of credential={} in the ledger: {}", requested.credentialId(),
                     message(e));
@@ -248,7 +248,7 @@ public class Escalation {
     }
 
     /** The secret version the credential's escalation wrote. */
-    static String version(LedgerEntry credential) {
+    static String version(CredentialEntry credential) {
         return version(credential.runId(), credential.attempt());
     }
 

@@ -1,8 +1,6 @@
 package io.pgephemeral.broker;
 
 import io.micronaut.core.annotation.Nullable;
-import io.pgephemeral.ledger.Ledger;
-import io.pgephemeral.ledger.LedgerEntry;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +28,12 @@ public class Revoker {
 
     private final DatabaseRoles roles;
     private final CredentialStore store;
-    private final Ledger ledger;
+    private final CredentialLedger ledger;
     private final Clock clock;
     private static final int SECRET_WORKERS = 4;
     private ExecutorService secretRemovals;
 
-    public Revoker(DatabaseRoles roles, CredentialStore store, Ledger ledger, Clock clock) {
+    public Revoker(DatabaseRoles roles, CredentialStore store, CredentialLedger ledger, Clock clock) {
         this.roles = roles;
         this.store = store;
         this.ledger = ledger;
@@ -49,24 +47,25 @@ public class Revoker {
      * @param actor      who ended it
      * @param why        the start of the ledger's detail, e.g. "manual end" or "expired"
      */
-    public Deescalated.Removed end(LedgerEntry credential, String event, @Nullable String actor, String why) {
+    public Deescalated.Removed end(CredentialEntry credential, CredentialEvent event, @Nullable String actor,
+                                   String why) {
         String by = actor == null ? Escalation.BROKER : actor;
-        if (LedgerEntry.REQUESTED.equals(credential.event())) {
+        if (credential.event() == CredentialEvent.REQUESTED) {
             return endInProgress(credential, event, by, why);
         }
         RoleRemoval role = roles.remove(credential.roleName());
         SecretRemoval secret = credential.secretId() == null ? SecretRemoval.ABSENT
                 : store.remove(credential.secretId(), Escalation.version(credential));
         // A role that could only be disabled still exists: the ledger says so, whatever the reason.
-        String recorded = role.outcome() == RoleRemoval.Outcome.DISABLED && !LedgerEntry.FAILED.equals(event)
-                ? LedgerEntry.DISABLED : event;
+        CredentialEvent recorded = role.outcome() == RoleRemoval.Outcome.DISABLED && event != CredentialEvent.FAILED
+                ? CredentialEvent.DISABLED : event;
         record(credential, recorded, by, why + ": " + outcome(role, secret));
         return new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
                 role.sessionsTerminated(), secret);
     }
 
     /** How ending one credential of a group went: what was removed, or why it could not be. */
-    public record Ended(LedgerEntry credential, @Nullable Deescalated.Removed removed,
+    public record Ended(CredentialEntry credential, @Nullable Deescalated.Removed removed,
                         @Nullable RuntimeException failure) {
     }
 
@@ -77,12 +76,12 @@ public class Revoker {
      * group path leaves out (a credential still being issued, a role that needs individual care)
      * goes through {@link #end} one by one.
      */
-    public List<Ended> endAll(List<LedgerEntry> credentials, String event, String actor,
-                             Function<LedgerEntry, String> why) {
+    public List<Ended> endAll(List<CredentialEntry> credentials, CredentialEvent event, String actor,
+                             Function<CredentialEntry, String> why) {
         List<Ended> out = new ArrayList<>();
-        List<LedgerEntry> grouped = new ArrayList<>();
-        for (LedgerEntry credential : credentials) {
-            if (LedgerEntry.REQUESTED.equals(credential.event())) {
+        List<CredentialEntry> grouped = new ArrayList<>();
+        for (CredentialEntry credential : credentials) {
+            if (credential.event() == CredentialEvent.REQUESTED) {
                 out.add(endOne(credential, event, actor, why));
             } else {
                 grouped.add(credential);
@@ -90,7 +89,7 @@ public class Revoker {
         }
         Map<String, RoleRemoval> removed;
         try {
-            removed = roles.removeAll(grouped.stream().map(LedgerEntry::roleName).distinct().toList());
+            removed = roles.removeAll(grouped.stream().map(CredentialEntry::roleName).distinct().toList());
         } catch (RuntimeException e) {
             grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
             return out;
@@ -98,8 +97,8 @@ public class Revoker {
         // Each secret is a network call or two: a few at a time, in the order of the group, each
         // worker under this invocation's deadline.
         Deadline deadline = Deadline.current();
-        Map<LedgerEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
-        for (LedgerEntry credential : grouped) {
+        Map<CredentialEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
+        for (CredentialEntry credential : grouped) {
             if (removed.containsKey(credential.roleName())) {
                 secrets.put(credential, credential.secretId() == null
                         ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
@@ -107,9 +106,9 @@ public class Revoker {
                                 Escalation.version(credential))), secretRemovals()));
             }
         }
-        List<LedgerEntry> closes = new ArrayList<>();
+        List<CredentialEntry> closes = new ArrayList<>();
         List<Deescalated.Removed> done = new ArrayList<>();
-        for (LedgerEntry credential : grouped) {
+        for (CredentialEntry credential : grouped) {
             RoleRemoval role = removed.get(credential.roleName());
             if (role == null) {
                 out.add(endOne(credential, event, actor, why));
@@ -129,10 +128,10 @@ public class Revoker {
             return out;
         }
         try {
-            List<java.util.Optional<LedgerEntry>> recorded = ledger.appendAllIfOpen(closes);
+            List<Boolean> recorded = ledger.recordAllIfOpen(closes);
             for (int i = 0; i < closes.size(); i++) {
-                LedgerEntry close = closes.get(i);
-                logClose(close, recorded.get(i).isPresent());
+                CredentialEntry close = closes.get(i);
+                logClose(close, recorded.get(i));
                 out.add(new Ended(closes.get(i), done.get(i), null));
             }
         } catch (RuntimeException e) {
@@ -181,7 +180,8 @@ public class Revoker {
         }
     }
 
-    private Ended endOne(LedgerEntry credential, String event, String actor, Function<LedgerEntry, String> why) {
+    private Ended endOne(CredentialEntry credential, CredentialEvent event, String actor,
+                         Function<CredentialEntry, String> why) {
         try {
             return new Ended(credential, end(credential, event, actor, why.apply(credential)), null);
         } catch (RuntimeException e) {
@@ -194,7 +194,7 @@ public class Revoker {
      * exists. The escalation checks the ledger after creating its role and secret, so either it sees
      * the close and removes them itself, or they existed before the removal below.
      */
-    private Deescalated.Removed endInProgress(LedgerEntry credential, String event, String by, String why) {
+    private Deescalated.Removed endInProgress(CredentialEntry credential, CredentialEvent event, String by, String why) {
         boolean closedHere = record(credential, event, by, why + ": ended while its escalation was in progress");
         RoleRemoval role = roles.remove(credential.roleName());
         // Its write may have replaced the requester's standing credential: put that one back.
@@ -207,19 +207,19 @@ public class Revoker {
     }
 
     /** Appends the closing event; false when someone else closed the credential first. */
-    private boolean record(LedgerEntry credential, String event, String by, String detail) {
-        LedgerEntry close = credential.next(event, clock.instant(), by, detail);
+    private boolean record(CredentialEntry credential, CredentialEvent event, String by, String detail) {
+        CredentialEntry close = credential.next(event, clock.instant(), by, detail);
         try {
-            ledger.append(close);
+            ledger.record(close);
             logClose(close, true);
             return true;
-        } catch (Ledger.AlreadyClosed e) {
+        } catch (CredentialLedger.AlreadyClosed e) {
             logClose(close, false);
             return false;
         }
     }
 
-    private static void logClose(LedgerEntry close, boolean recorded) {
+    private static void logClose(CredentialEntry close, boolean recorded) {
         if (recorded) {
             LOG.info("{} credential={} run={} role={}: {}", close.event(), close.credentialId(), close.runId(),
                     close.roleName(), close.detail());

@@ -1,8 +1,6 @@
 package io.pgephemeral.broker;
 
 import io.pgephemeral.config.Durations;
-import io.pgephemeral.ledger.Ledger;
-import io.pgephemeral.ledger.LedgerEntry;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +43,13 @@ public class Sweep {
 
     private final DatabaseRoles roles;
     private final CredentialStore store;
-    private final Ledger ledger;
+    private final CredentialLedger ledger;
     private final Revoker revoker;
     private final SweepSettings settings;
     private final Clock clock;
 
-    public Sweep(DatabaseRoles roles, CredentialStore store, Ledger ledger, Revoker revoker, SweepSettings settings,
-                 Clock clock) {
+    public Sweep(DatabaseRoles roles, CredentialStore store, CredentialLedger ledger, Revoker revoker,
+                 SweepSettings settings, Clock clock) {
         this.roles = roles;
         this.store = store;
         this.ledger = ledger;
@@ -103,16 +101,16 @@ public class Sweep {
             // before it writes its secret, so every secret listed here belongs to a credential the
             // ledger read below already knows.
             List<ListedSecret> secrets = store.list();
-            List<LedgerEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
-            open.sort(Comparator.comparing(LedgerEntry::validUntil));
-            Map<String, LedgerEntry> openByRole = new HashMap<>();
+            List<CredentialEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
+            open.sort(Comparator.comparing(CredentialEntry::validUntil));
+            Map<String, CredentialEntry> openByRole = new HashMap<>();
             open.forEach(e -> openByRole.put(e.roleName(), e));
 
             endExpired(open.stream().filter(e -> !e.validUntil().isAfter(now)).toList());
             Instant stale = now.minus(settings.inProgressTimeout());
-            for (LedgerEntry e : open) {
-                if (LedgerEntry.REQUESTED.equals(e.event()) && e.recordedAt().isBefore(stale)) {
-                    act(e, () -> revoker.end(e, LedgerEntry.FAILED, Escalation.BROKER, "abandoned: the escalation did"
+            for (CredentialEntry e : open) {
+                if (e.event() == CredentialEvent.REQUESTED && e.recordedAt().isBefore(stale)) {
+                    act(e, () -> revoker.end(e, CredentialEvent.FAILED, Escalation.BROKER, "abandoned: the escalation did"
                             + " not finish within " + Durations.format(settings.inProgressTimeout())), () -> abandoned++);
                 }
             }
@@ -120,9 +118,9 @@ public class Sweep {
             // listing and the ledger read has its role in this one, so it is not taken for vanished.
             Set<String> liveNow = new HashSet<>();
             roles.managedRoles().forEach(r -> liveNow.add(r.name()));
-            for (LedgerEntry e : open) {
-                if (LedgerEntry.ISSUED.equals(e.event()) && !liveNow.contains(e.roleName())) {
-                    act(e, () -> revoker.end(e, LedgerEntry.RECONCILED, Escalation.BROKER,
+            for (CredentialEntry e : open) {
+                if (e.event() == CredentialEvent.ISSUED && !liveNow.contains(e.roleName())) {
+                    act(e, () -> revoker.end(e, CredentialEvent.RECONCILED, Escalation.BROKER,
                             "its role no longer existed"), () -> vanished++);
                 }
             }
@@ -145,25 +143,25 @@ public class Sweep {
          * left alone: the ledger recorded why, and dropping them is an administrator's decision.
          */
         private void orphan(ManagedRole role) {
-            List<LedgerEntry> states = ledger.statesOfRole(role.name());
-            Optional<LedgerEntry> stillOpen = states.stream().filter(LedgerEntry::open).findFirst();
+            List<CredentialEntry> states = ledger.statesOfRole(role.name());
+            Optional<CredentialEntry> stillOpen = states.stream().filter(CredentialEntry::open).findFirst();
             if (stillOpen.isPresent()) {
-                LedgerEntry e = stillOpen.get();
-                act(e, () -> revoker.end(e, LedgerEntry.EXPIRED, Escalation.BROKER, "expired at " + e.validUntil()),
+                CredentialEntry e = stillOpen.get();
+                act(e, () -> revoker.end(e, CredentialEvent.EXPIRED, Escalation.BROKER, "expired at " + e.validUntil()),
                         () -> expired++);
                 return;
             }
-            Optional<LedgerEntry> last = states.stream().max(Comparator.comparing(LedgerEntry::recordedAt));
-            if (last.isPresent() && (LedgerEntry.DISABLED.equals(last.get().event()) || !role.canLogin())) {
+            Optional<CredentialEntry> last = states.stream().max(Comparator.comparing(CredentialEntry::recordedAt));
+            if (last.isPresent() && (last.get().event() == CredentialEvent.DISABLED || !role.canLogin())) {
                 return; // disabled on purpose: it owns objects; the ledger says so and an admin decides
             }
-            LedgerEntry known = last.orElseGet(() -> new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1,
-                    LedgerEntry.RECONCILED, now, UNKNOWN, null, null, UNKNOWN, role.name(), null,
+            CredentialEntry known = last.orElseGet(() -> new CredentialEntry(UUID.randomUUID(), UNKNOWN, 1,
+                    CredentialEvent.RECONCILED, now, UNKNOWN, null, null, UNKNOWN, role.name(), null,
                     role.validUntil() == null ? now : role.validUntil(), null, null));
             String why = last.isPresent()
                     ? "the role outlived its credential (" + known.event() + ")"
                     : "a member of the marker role that the ledger never recorded";
-            act(known, () -> revoker.end(known, LedgerEntry.RECONCILED, Escalation.BROKER, why), () -> orphans++);
+            act(known, () -> revoker.end(known, CredentialEvent.RECONCILED, Escalation.BROKER, why), () -> orphans++);
         }
 
         /**
@@ -172,7 +170,7 @@ public class Sweep {
          * carried out after the broker had given up on it. A secret changed within the in-progress
          * window is left for a later sweep: its escalation may still be running.
          */
-        private void reconcileSecrets(List<ListedSecret> secrets, List<LedgerEntry> open) {
+        private void reconcileSecrets(List<ListedSecret> secrets, List<CredentialEntry> open) {
             Set<String> openVersions = new HashSet<>();
             open.forEach(e -> openVersions.add(Escalation.version(e)));
             Instant settled = now.minus(settings.inProgressTimeout());
@@ -180,19 +178,19 @@ public class Sweep {
                 if (secret.version() != null && openVersions.contains(secret.version())) {
                     continue;
                 }
-                Optional<LedgerEntry> known = holderOf(secret);
+                Optional<CredentialEntry> known = holderOf(secret);
                 // A secret whose credential the ledger shows closed goes now; any other only once
                 // it is older than an escalation can take to record its credential.
-                if (known.map(LedgerEntry::open).orElse(true) && secret.lastChanged().isAfter(settled)) {
+                if (known.map(CredentialEntry::open).orElse(true) && secret.lastChanged().isAfter(settled)) {
                     continue;
                 }
-                LedgerEntry holder = known.orElseGet(() -> unknownHolder(secret));
+                CredentialEntry holder = known.orElseGet(() -> unknownHolder(secret));
                 act(holder, () -> removeStray(secret, holder), () -> leftovers++);
             }
         }
 
         /** The credential whose password the secret holds, by its version. */
-        private Optional<LedgerEntry> holderOf(ListedSecret secret) {
+        private Optional<CredentialEntry> holderOf(ListedSecret secret) {
             if (secret.roleName() == null || secret.version() == null) {
                 return Optional.empty();
             }
@@ -200,17 +198,17 @@ public class Sweep {
                     .filter(e -> secret.version().equals(Escalation.version(e))).findFirst();
         }
 
-        private LedgerEntry unknownHolder(ListedSecret secret) {
-            return new LedgerEntry(null, UUID.randomUUID(), UNKNOWN, 1, LedgerEntry.RECONCILED, now, UNKNOWN, null,
+        private CredentialEntry unknownHolder(ListedSecret secret) {
+            return new CredentialEntry(UUID.randomUUID(), UNKNOWN, 1, CredentialEvent.RECONCILED, now, UNKNOWN, null,
                     null, UNKNOWN, secret.roleName() == null ? UNKNOWN : secret.roleName(), secret.name(), now,
                     null, null);
         }
 
-        private SecretRemoval removeStray(ListedSecret secret, LedgerEntry holder) {
+        private SecretRemoval removeStray(ListedSecret secret, CredentialEntry holder) {
             SecretRemoval removal = secret.version() == null ? SecretRemoval.ABSENT
                     : store.remove(secret.name(), secret.version());
             if (removal == SecretRemoval.DELETED) {
-                ledger.append(holder.next(LedgerEntry.RECONCILED, clock.instant(), Escalation.BROKER,
+                ledger.record(holder.next(CredentialEvent.RECONCILED, clock.instant(), Escalation.BROKER,
                         "deleted secret " + secret.name() + ", which held this credential's password after the"
                                 + (UNKNOWN.equals(holder.runId()) ? " ledger lost track of it" : " credential was "
                                 + holder.event())));
@@ -222,17 +220,17 @@ public class Sweep {
          * Ends expired credentials in groups (the bulk of a sweep after an outage or a busy day),
          * within the budget; each counts or fails on its own.
          */
-        private void endExpired(List<LedgerEntry> due) {
-            List<LedgerEntry> fresh = due.stream().filter(e -> handled.add(e.credentialId())).toList();
+        private void endExpired(List<CredentialEntry> due) {
+            List<CredentialEntry> fresh = due.stream().filter(e -> handled.add(e.credentialId())).toList();
             for (int from = 0; from < fresh.size(); ) {
                 if (budget <= 0 || !clock.instant().isBefore(deadline)) {
                     more = true;
                     return;
                 }
-                List<LedgerEntry> group = fresh.subList(from, Math.min(fresh.size(), from + Math.min(GROUP, budget)));
+                List<CredentialEntry> group = fresh.subList(from, Math.min(fresh.size(), from + Math.min(GROUP, budget)));
                 from += group.size();
                 budget -= group.size();
-                for (Revoker.Ended ended : revoker.endAll(group, LedgerEntry.EXPIRED, Escalation.BROKER,
+                for (Revoker.Ended ended : revoker.endAll(group, CredentialEvent.EXPIRED, Escalation.BROKER,
                         e -> "expired at " + e.validUntil())) {
                     if (ended.failure() == null) {
                         expired++;
@@ -244,7 +242,7 @@ public class Sweep {
         }
 
         /** Runs one action within the budget, counting it on success and noting a failure. */
-        private void act(LedgerEntry credential, Supplier<?> action, Runnable count) {
+        private void act(CredentialEntry credential, Supplier<?> action, Runnable count) {
             if (!handled.add(credential.credentialId())) {
                 return;
             }
@@ -261,7 +259,7 @@ public class Sweep {
             }
         }
 
-        private void failed(LedgerEntry credential, RuntimeException e) {
+        private void failed(CredentialEntry credential, RuntimeException e) {
             String reason = Escalation.message(e);
             failures.add("credential " + credential.roleName() + ": " + reason);
             LOG.warn("sweep could not handle credential={} role={}: {}", credential.credentialId(),

@@ -7,9 +7,7 @@ import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
-import io.pgephemeral.ledger.Ledger;
-import io.pgephemeral.ledger.LedgerDataSourceFactory.LedgerPool;
-import io.pgephemeral.postgres.TargetDatabase;
+import io.pgephemeral.database.SnapshotConnections;
 import io.pgephemeral.broker.EscalationRequest;
 import io.pgephemeral.sym.EventJson;
 import io.pgephemeral.sym.SymEventReader;
@@ -55,10 +53,16 @@ public final class SnapStartHooks implements Resource {
             // A cold path is slower, not wrong: the snapshot is still worth taking.
             LOG.warn("priming before the snapshot was incomplete: {}", e.getMessage());
         }
-        boolean closed = context.getBean(TargetDatabase.class).closeIdleConnections()
-                & context.getBean(LedgerPool.class).closeIdleConnections();
-        if (!closed) {
-            throw new IllegalStateException("connections were still open when the snapshot was due");
+        // Every pool, whichever adapter made it: each is closed even when another one fails.
+        List<String> open = new java.util.ArrayList<>();
+        for (SnapshotConnections pool : context.getBeansOfType(SnapshotConnections.class)) {
+            if (!pool.closeIdleConnections()) {
+                open.add(pool.poolName());
+            }
+        }
+        if (!open.isEmpty()) {
+            throw new IllegalStateException("connections were still open when the snapshot was due: "
+                    + String.join(", ", open));
         }
         LOG.info("primed for the snapshot in {} ms; no connection is open", (System.nanoTime() - started) / 1_000_000);
     }
@@ -87,7 +91,7 @@ public final class SnapStartHooks implements Resource {
         ScramVerifier.of(passwords.generate(32), passwords.randomBytes(ScramVerifier.saltBytes()),
                 ScramVerifier.DEFAULT_ITERATIONS);
 
-        context.getBean(Ledger.class).latestAttemptOfRun(request.runId());
+        context.getBean(io.pgephemeral.broker.CredentialLedger.class).latestAttemptOfRun(request.runId());
         context.getBean(DatabaseRoles.class).managedRoles();
         context.getBean(CredentialStore.class).prepare();
     }

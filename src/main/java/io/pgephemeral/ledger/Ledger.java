@@ -1,6 +1,8 @@
 package io.pgephemeral.ledger;
 
 import io.pgephemeral.broker.BrokerException;
+import io.pgephemeral.broker.CredentialEntry;
+import io.pgephemeral.broker.CredentialLedger;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,11 +12,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The record of every credential: what the broker asked for, issued and took away. Writes fail
- * loudly, because a credential that cannot be recorded must not be issued.
+ * The record of every credential: what the broker asked for, issued and took away, in the hash
+ * chain ({@link LedgerChain}). The use cases see it through the {@link CredentialLedger} port;
+ * the CLI's demo and the tests also write and read chained rows ({@link LedgerEntry}) directly.
+ * Writes fail loudly, because a credential that cannot be recorded must not be issued.
  */
 @Singleton
-public class Ledger {
+public class Ledger implements CredentialLedger {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ledger.class);
 
@@ -22,12 +26,33 @@ public class Ledger {
     private static final String ONE_CLOSE = "ledger_event_one_close_per_credential";
     private static final String UNDEFINED_TABLE = "42P01";
 
-    private final LedgerRepository repository;
+    private final LedgerReads reads;
     private final LedgerChain chain;
 
-    public Ledger(LedgerRepository repository, LedgerChain chain) {
-        this.repository = repository;
+    public Ledger(LedgerReads reads, LedgerChain chain) {
+        this.reads = reads;
         this.chain = chain;
+    }
+
+    @Override
+    public void record(CredentialEntry entry) {
+        append(LedgerEntry.of(entry));
+    }
+
+    @Override
+    public boolean recordIfOpen(CredentialEntry entry) {
+        return appendIfOpen(LedgerEntry.of(entry)).isPresent();
+    }
+
+    @Override
+    public List<Boolean> recordAllIfOpen(List<CredentialEntry> entries) {
+        return appendAllIfOpen(entries.stream().map(LedgerEntry::of).toList()).stream()
+                .map(Optional::isPresent).toList();
+    }
+
+    @Override
+    public boolean recordRunEnd(CredentialEntry entry) {
+        return appendRunEnd(LedgerEntry.of(entry)).isPresent();
     }
 
     /**
@@ -85,7 +110,7 @@ public class Ledger {
                     throw new AttemptInProgress(entry.runId());
                 }
                 if (violated(e, ONE_CLOSE)) {
-                    throw new AlreadyClosed(entry);
+                    throw new AlreadyClosed(entry.credential());
                 }
             }
             throw unavailable(e);
@@ -99,45 +124,43 @@ public class Ledger {
         return recorded;
     }
 
-    /** The state of the run's latest attempt, if the run was ever seen. */
-    public Optional<LedgerEntry> latestAttemptOfRun(String runId) {
-        return statesOfRun(runId).stream().max(java.util.Comparator.comparingInt(LedgerEntry::attempt));
+    @Override
+    public List<CredentialEntry> statesOfRun(String runId) {
+        return credentials(read(() -> reads.statesOfRun(runId)));
     }
 
-    /** The state of each credential of a run. */
-    public List<LedgerEntry> statesOfRun(String runId) {
-        return read(() -> repository.findStatesOfRun(runId));
+    @Override
+    public List<CredentialEntry> statesOf(String requester, String target) {
+        return credentials(read(() -> reads.statesOf(requester, target)));
     }
 
-    /** The state of each credential of a requester for a target. */
-    public List<LedgerEntry> statesOf(String requester, String target) {
-        return read(() -> repository.findStatesOf(requester, target));
+    @Override
+    public List<CredentialEntry> statesOfRole(String roleName) {
+        return credentials(read(() -> reads.statesOfRole(roleName)));
     }
 
-    public Optional<LedgerEntry> state(java.util.UUID credentialId) {
-        return read(() -> repository.findState(credentialId));
+    @Override
+    public List<CredentialEntry> openValidSince(java.time.Instant since) {
+        return credentials(read(() -> reads.openValidSince(since)));
     }
 
-    public List<LedgerEntry> statesOfRole(String roleName) {
-        return read(() -> repository.findStatesOfRole(roleName));
-    }
-
-    public List<LedgerEntry> openValidSince(java.time.Instant since) {
-        return read(() -> repository.findOpenValidSince(since));
-    }
-
+    /** Every event of a run, oldest first, as chained rows. */
     public List<LedgerEntry> historyOfRun(String runId) {
-        return read(() -> repository.findHistoryOfRun(runId));
+        return read(() -> reads.historyOfRun(runId));
+    }
+
+    private static List<CredentialEntry> credentials(List<LedgerEntry> rows) {
+        return rows.stream().map(LedgerEntry::credential).toList();
     }
 
     private interface Read<T> {
-        T get();
+        T get() throws SQLException;
     }
 
     private static <T> T read(Read<T> read) {
         try {
             return read.get();
-        } catch (RuntimeException e) {
+        } catch (SQLException | RuntimeException e) {
             throw unavailable(e);
         }
     }
@@ -174,26 +197,4 @@ public class Ledger {
         }
         return false;
     }
-
-    /** The credential was closed by someone else first (a racing deescalate or sweep). */
-    public static final class AlreadyClosed extends BrokerException {
-        AlreadyClosed(LedgerEntry entry) {
-            super("credential " + entry.credentialId() + " was already closed by another deescalation or sweep");
-        }
-    }
-
-    /** The run was ended (deescalated, expired) before this credential could start. */
-    public static final class RunEnded extends BrokerException {
-        RunEnded(String runId) {
-            super("access for run " + runId + " has already ended; not issuing it. Nothing was changed");
-        }
-    }
-
-    /** Another attempt of the same run is being recorded right now. */
-    public static final class AttemptInProgress extends BrokerException {
-        AttemptInProgress(String runId) {
-            super("an escalation of run " + runId + " is already in progress; nothing was changed");
-        }
-    }
-
 }

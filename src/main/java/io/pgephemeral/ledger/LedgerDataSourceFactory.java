@@ -7,22 +7,27 @@ import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.DatabaseTls;
 import io.pgephemeral.database.LoginPassword;
 import io.pgephemeral.database.Pools;
-import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 
-import javax.sql.DataSource;
 import java.util.Map;
 
 /**
- * The ledger's connections, for Micronaut Data. By default the ledger lives in the target
+ * The ledger's connections, reads and writer. By default the ledger lives in the target
  * database and the bot writes it; {@code BROKER_LEDGER_URL} moves it elsewhere.
  */
 @Factory
 public class LedgerDataSourceFactory {
 
     /** Owns the pool, so that closing the context closes it (Micronaut wraps the DataSource bean). */
-    public record LedgerPool(HikariDataSource pool) implements AutoCloseable {
+    public record LedgerPool(HikariDataSource pool)
+            implements AutoCloseable, io.pgephemeral.database.SnapshotConnections {
+        @Override
+        public String poolName() {
+            return "ledger";
+        }
+
         /** See {@link io.pgephemeral.database.Pools#closeIdle}. */
+        @Override
         public boolean closeIdleConnections() {
             return io.pgephemeral.database.Pools.closeIdle(pool);
         }
@@ -58,10 +63,9 @@ public class LedgerDataSourceFactory {
         return new LedgerChain(io.pgephemeral.database.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 
-    /** Every read and write of the ledger waits no longer than the invocation may. */
+    /** Every read of the ledger waits no longer than the invocation may. */
     @Singleton
-    @Named("default")
-    DataSource ledgerDataSource(LedgerPool pool) {
-        return io.pgephemeral.database.BoundedConnections.of(pool.pool());
+    LedgerReads ledgerReads(LedgerPool pool) {
+        return new LedgerReads(io.pgephemeral.database.BoundedConnections.of(pool.pool()), LedgerTable.DEFAULT);
     }
 }

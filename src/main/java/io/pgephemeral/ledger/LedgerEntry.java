@@ -1,10 +1,7 @@
 package io.pgephemeral.ledger;
 
-import io.micronaut.core.annotation.Creator;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.data.annotation.GeneratedValue;
-import io.micronaut.data.annotation.Id;
-import io.micronaut.data.annotation.MappedEntity;
+import io.pgephemeral.broker.CredentialEvent;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -33,9 +30,8 @@ import java.util.UUID;
  * @param hash         SHA-256 of this row and {@code prevHash} (see {@link ChainHash}); set by
  *                     {@link Ledger#append}
  */
-@MappedEntity(value = "ledger_event", schema = "ephemeral")
 public record LedgerEntry(
-        @Id @GeneratedValue @Nullable Long seq,
+        @Nullable Long seq,
         UUID credentialId,
         String runId,
         int attempt,
@@ -53,11 +49,6 @@ public record LedgerEntry(
         @Nullable String prevHash,
         @Nullable String hash) {
 
-    /** The canonical constructor is the one Micronaut Data reads rows with. */
-    @Creator
-    public LedgerEntry {
-    }
-
     /** An entry not yet in the chain: {@link Ledger#append} fills in the hashes. */
     public LedgerEntry(@Nullable Long seq, UUID credentialId, String runId, int attempt, String event, Instant recordedAt,
                        String requester, @Nullable String approver, @Nullable String reason, String target,
@@ -67,36 +58,54 @@ public record LedgerEntry(
                 secretId, validUntil, actor, detail, null, null);
     }
 
-    public static final String REQUESTED = "requested";
-    public static final String ISSUED = "issued";
-    public static final String FAILED = "failed";
-    public static final String REVOKED = "revoked";
-    public static final String DISABLED = "disabled";
-    public static final String EXPIRED = "expired";
-    public static final String RECONCILED = "reconciled";
+    // The events as stored, and the sets of them the ledger's queries and guards use, as SQL lists:
+    // all derived from CredentialEvent, the one definition the use cases and the ledger share.
 
-    // The sets of events the ledger's queries and guards use, defined here once, as SQL lists
-    // (compile-time constants, so that repository annotations can use them too).
+    public static final String REQUESTED = CredentialEvent.REQUESTED.label();
+    public static final String ISSUED = CredentialEvent.ISSUED.label();
+    public static final String FAILED = CredentialEvent.FAILED.label();
+    public static final String REVOKED = CredentialEvent.REVOKED.label();
+    public static final String DISABLED = CredentialEvent.DISABLED.label();
+    public static final String EXPIRED = CredentialEvent.EXPIRED.label();
+    public static final String RECONCILED = CredentialEvent.RECONCILED.label();
 
     /**
      * Events that close a credential: at most one per credential (V3's unique index, which
      * {@code LedgerEventSetsTest} compares with this list).
      */
-    public static final String CLOSING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
-            + FAILED + "')";
+    public static final String CLOSING_SQL = sqlList(CredentialEvent::closes);
     /**
      * Events after which a credential is no longer open: a closing event, or the sweep's
      * {@code reconciled} note on a credential it found without its role.
      */
-    public static final String ENDED_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "', '"
-            + FAILED + "', '" + RECONCILED + "')";
+    public static final String ENDED_SQL = sqlList(CredentialEvent::ends);
     /**
      * Events that end a run: access was taken away. A run whose attempts merely failed may be
      * retried; once it has one of these, no credential of it may be requested or issued.
      */
-    public static final String RUN_ENDING_SQL = "('" + REVOKED + "', '" + DISABLED + "', '" + EXPIRED + "')";
+    public static final String RUN_ENDING_SQL = sqlList(CredentialEvent::endsRun);
     /** Events of a credential that is open: it may be usable, so ending access must act on it. */
-    public static final String OPEN_SQL = "('" + REQUESTED + "', '" + ISSUED + "')";
+    public static final String OPEN_SQL = sqlList(CredentialEvent::open);
+
+    /** The events that pass {@code in}, as an SQL list of literals: {@code ('a', 'b')}. */
+    private static String sqlList(java.util.function.Predicate<CredentialEvent> in) {
+        return java.util.Arrays.stream(CredentialEvent.values()).filter(in).map(e -> "'" + e.label() + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "(", ")"));
+    }
+
+    /** A credential's event as the use cases wrote it, not yet in the chain. */
+    public static LedgerEntry of(io.pgephemeral.broker.CredentialEntry c) {
+        return new LedgerEntry(null, c.credentialId(), c.runId(), c.attempt(), c.event().label(), c.recordedAt(),
+                c.requester(), c.approver(), c.reason(), c.target(), c.roleName(), c.secretId(), c.validUntil(),
+                c.actor(), c.detail());
+    }
+
+    /** This row as the use cases read it: the credential's facts and event, without its place in the chain. */
+    public io.pgephemeral.broker.CredentialEntry credential() {
+        return new io.pgephemeral.broker.CredentialEntry(credentialId, runId, attempt,
+                CredentialEvent.of(event), recordedAt, requester, approver, reason, target,
+                roleName, secretId, validUntil, actor, detail);
+    }
 
     /** The next event of the same credential. */
     public LedgerEntry next(String event, Instant at, @Nullable String actor, @Nullable String detail) {
@@ -112,7 +121,7 @@ public record LedgerEntry(
 
     /**
      * Whether this state row leaves the credential open: it may still be usable, so ending access
-     * must act on it. Only meaningful on a state row (see LedgerRepository).
+     * must act on it. Only meaningful on a state row (see LedgerReads).
      */
     public boolean open() {
         return REQUESTED.equals(event) || ISSUED.equals(event);

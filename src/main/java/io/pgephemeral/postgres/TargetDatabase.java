@@ -16,10 +16,10 @@ import java.sql.SQLTransientConnectionException;
  * serves one invocation at a time, so the pool is tiny; it exists to keep one warm connection
  * between invocations.
  *
- * <p>Deliberately not a {@code javax.sql.DataSource} bean: Micronaut Data would wrap it in its
- * transaction-aware proxy, and role DDL manages its own transactions.
+ * <p>Deliberately not a {@code javax.sql.DataSource} bean: role DDL manages its own transactions,
+ * and every connection goes through {@link #connect}, bounded by the invocation's deadline.
  */
-public final class TargetDatabase implements AutoCloseable {
+public final class TargetDatabase implements AutoCloseable, io.pgephemeral.database.SnapshotConnections {
 
     private final HikariDataSource pool;
 
@@ -53,7 +53,13 @@ public final class TargetDatabase implements AutoCloseable {
         return pool.getHikariPoolMXBean();
     }
 
+    @Override
+    public String poolName() {
+        return "target";
+    }
+
     /** See {@link Pools#closeIdle}. */
+    @Override
     public boolean closeIdleConnections() {
         return Pools.closeIdle(pool);
     }

@@ -68,6 +68,27 @@ class SnapStartHooksTest {
     }
 
     /**
+     * A pool that cannot be emptied (a connection still checked out) stops the snapshot and is
+     * named; every other pool is still closed. The hook finds the pools by their interface, so a
+     * pool an adapter adds is covered without the entry point knowing it.
+     */
+    @Test
+    void aPoolThatCannotBeEmptiedIsNamedAndTheOthersAreStillClosed() throws Exception {
+        try (Broker broker = new Broker()) {
+            String run = Events.newRunId();
+            broker.handle(Events.escalate(run, "held.open@acme.example", "readonly", "1h"));
+            broker.handle(Events.deescalate(run, "held.open@acme.example", "readonly"));
+            try (java.sql.Connection held = broker.context().getBean(LedgerPool.class).pool().getConnection()) {
+                IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalStateException.class, () -> new SnapStartHooks(broker.context()).beforeCheckpoint(null));
+                assertTrue(refused.getMessage().endsWith(": ledger"), refused.getMessage());
+                assertEquals(0, pool(broker).getTotalConnections(), "target pool empty");
+                assertTrue(held.isValid(1), "the held connection was not taken from its user");
+            }
+        }
+    }
+
+    /**
      * Two environments restored from one snapshot hold the same generator state, and until the
      * restore their entropy is the same too (that is what a snapshot is): they produce the same
      * password. The restore hook draws fresh entropy, which differs per environment as the
