@@ -1,12 +1,10 @@
 package io.pgephemeral.testing;
 
 import io.micronaut.json.JsonMapper;
-import io.pgephemeral.cli.EmbeddedServer;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.database.Sql;
-import io.pgephemeral.postgres.SqlScript;
 
 import java.io.IOException;
 import java.io.InputStream;
