@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
                 + "Configuration comes from BROKER_* environment variables (see README).",
         mixinStandardHelpOptions = true,
         version = "pg-ephemeral 0.1.0",
-        subcommands = {InvokeCommand.class, SweepCommand.class, MigrateCommand.class, DemoCommand.class,
+        subcommands = {InvokeCommand.class, SweepCommand.class, MigrateCommand.class, DemoNotice.class,
                 LedgerCommand.class, CredsCommand.class})
 public class Main implements Runnable {
 

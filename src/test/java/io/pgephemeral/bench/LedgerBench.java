@@ -93,7 +93,7 @@ public final class LedgerBench {
         try (Connection admin = env.admin(); Statement s = admin.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + Sql.ident(schema) + " CASCADE");
         }
-        LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "", TestEnvironment.BOT, schema);
+        LedgerMigrations.migrate(env.adminUrl(), null, null, TestEnvironment.BOT, schema);
         try {
             long t0 = System.nanoTime();
             Filled filled = fill(env, table, rows);

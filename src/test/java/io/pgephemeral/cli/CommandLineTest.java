@@ -107,7 +107,7 @@ class CommandLineTest {
     void everyCommandDocumentsItself() {
         java.io.StringWriter top = new java.io.StringWriter();
         assertEquals(0, new picocli.CommandLine(new Main()).setOut(new java.io.PrintWriter(top)).execute("--help"));
-        for (String command : List.of("invoke", "sweep", "migrate", "demo", "ledger", "creds")) {
+        for (String command : List.of("invoke", "sweep", "migrate", "ledger", "creds")) {
             assertTrue(top.toString().contains(command), top.toString());
             java.io.StringWriter help = new java.io.StringWriter();
             assertEquals(0, new picocli.CommandLine(new Main()).setOut(new java.io.PrintWriter(help))

@@ -1,6 +1,6 @@
 package io.pgephemeral.database;
 
-import io.pgephemeral.postgres.SqlScript;
+import io.pgephemeral.testing.SqlScript;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

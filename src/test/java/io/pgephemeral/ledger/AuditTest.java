@@ -275,7 +275,7 @@ class AuditTest {
             LedgerEntry open = chain.append(LedgerCopy.entry(1));
             LedgerEntry closed = chain.append(LedgerCopy.entry(2));
             chain.append(closed.next(LedgerEntry.EXPIRED, Instant.now(), null, null));
-            assertEquals(1, LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "",
+            assertEquals(1, LedgerMigrations.migrate(env.adminUrl(), null, null,
                     TestEnvironment.BOT, schema));
             assertEquals(Set.of(open.credentialId()), active(schema));
             chain.append(open.next(LedgerEntry.REVOKED, Instant.now(), null, null));

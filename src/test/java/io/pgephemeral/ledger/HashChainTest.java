@@ -266,7 +266,7 @@ class HashChainTest {
             }
         }
         try {
-            LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "", TestEnvironment.BOT, schema);
+            LedgerMigrations.migrate(env.adminUrl(), null, null, TestEnvironment.BOT, schema);
             org.postgresql.ds.PGSimpleDataSource asBot = new org.postgresql.ds.PGSimpleDataSource();
             asBot.setUrl(env.jdbcUrl());
             asBot.setUser(TestEnvironment.BOT);

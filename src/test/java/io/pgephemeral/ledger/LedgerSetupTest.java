@@ -1,10 +1,10 @@
 package io.pgephemeral.ledger;
 
-import io.pgephemeral.cli.EmbeddedServer;
+import io.pgephemeral.testing.EmbeddedServer;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.database.Sql;
-import io.pgephemeral.postgres.SqlScript;
+import io.pgephemeral.testing.SqlScript;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
 import io.pgephemeral.testing.Cli;

@@ -33,7 +33,7 @@ public final class LedgerCopy implements AutoCloseable {
 
     public LedgerCopy() {
         schema = "ledger_copy_" + UUID.randomUUID().toString().substring(0, 8);
-        LedgerMigrations.migrate(env.jdbcUrl() + "?user=postgres", "postgres", "", TestEnvironment.BOT, schema);
+        LedgerMigrations.migrate(env.adminUrl(), null, null, TestEnvironment.BOT, schema);
         table = new LedgerTable(schema);
         asBot = new PGSimpleDataSource();
         asBot.setUrl(env.jdbcUrl());

