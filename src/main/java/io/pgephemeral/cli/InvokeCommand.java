@@ -29,6 +29,9 @@ public class InvokeCommand implements Callable<Integer> {
     @Inject
     LambdaRunner lambda;
 
+    @Inject
+    ProcessEnvironment process;
+
     @Override
     public Integer call() throws IOException {
         Map<String, Object> event;
@@ -44,8 +47,12 @@ public class InvokeCommand implements Callable<Integer> {
     }
 
     /** At most one byte more than the reader accepts: a huge input is refused, not held in memory. */
-    private static byte[] read(String file) throws IOException {
-        try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
+    private byte[] read(String file) throws IOException {
+        if (file.equals("-")) {
+            // Not closed: standard input belongs to the process.
+            return process.stdin().readNBytes(EventJson.MAX_BYTES + 1);
+        }
+        try (InputStream in = Files.newInputStream(Path.of(file))) {
             return in.readNBytes(EventJson.MAX_BYTES + 1);
         }
     }

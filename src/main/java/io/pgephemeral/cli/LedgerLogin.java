@@ -47,7 +47,7 @@ public class LedgerLogin {
     }
 
     /** A read-only connection to the ledger. */
-    Connection open(BrokerConfig config, BotPassword botPassword) throws SQLException {
+    Connection open(BrokerConfig config, BotPassword botPassword, ProcessEnvironment process) throws SQLException {
         String jdbcUrl = firstSet(url, config.ledgerJdbcUrl());
         String login = firstSet(user, config.ledgerRole());
         if (jdbcUrl == null || login == null) {
@@ -56,7 +56,7 @@ public class LedgerLogin {
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new Unusable("--url must be a jdbc:postgresql: URL");
         }
-        String password = System.getenv("PGPASSWORD");
+        String password = process.get("PGPASSWORD");
         if (password == null && login.equals(config.ledgerRole())) {
             password = firstSet(config.ledgerPassword(), null);
             if (password == null) {

@@ -176,7 +176,7 @@ public class LedgerReportCommand extends LedgerSubcommand {
         });
         try {
             Future<ChainVerifier.Result> verified = walker.submit(() -> {
-                try (Connection second = login.open(config, botPassword)) {
+                try (Connection second = login.open(config, botPassword, process)) {
                     return new ChainVerifier(login.table()).verify(second, Map.of(), n -> { });
                 }
             });
