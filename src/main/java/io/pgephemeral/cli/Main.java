@@ -34,7 +34,7 @@ public class Main implements Runnable {
 
     /** The command line as people meet it; tests run it in-process through this too. */
     public static CommandLine commandLine(CommandLine.IFactory factory) {
-        return new CommandLine(Main.class, factory);
+        return new CommandLine(Main.class, factory).setParameterExceptionHandler(UsageErrors::handle);
     }
 
     @Override
