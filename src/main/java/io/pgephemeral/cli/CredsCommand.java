@@ -146,12 +146,21 @@ public class CredsCommand implements Callable<Integer> {
         }
     }
 
-    /** The profile asked for by --profile or AWS_PROFILE; null for the SDK's default chain. */
+    /**
+     * The profile asked for by --profile or AWS_PROFILE; null for the SDK's default chain. Read
+     * where and in the order the SDK reads it (its system property first), and without the SDK's
+     * fallback to "default", which nobody asked for by name.
+     */
     private String namedProfile() {
         if (profile != null) {
             return profile;
         }
-        return ProfileFileSystemSetting.AWS_PROFILE.getStringValue().filter(p -> !p.isBlank()).orElse(null);
+        ProfileFileSystemSetting setting = ProfileFileSystemSetting.AWS_PROFILE;
+        String named = System.getProperty(setting.property());
+        if (named == null) {
+            named = System.getenv(setting.environmentVariable());
+        }
+        return named == null || named.isBlank() ? null : named;
     }
 
     /**

@@ -1,7 +1,10 @@
 package io.pgephemeral.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -9,14 +12,17 @@ import java.util.Map;
 /**
  * What a command reads from the process it runs in, besides the {@code BROKER_*} settings that
  * Micronaut binds: environment variables (PGPASSWORD, PGUSER), standard input, and whether standard
- * input is a terminal. {@link Main} gives the process's own; tests give their own to run commands
- * in-process without touching the JVM's global state.
+ * input is a terminal, and standard output as a raw stream for bulk output. {@link Main} gives the
+ * process's own; tests give their own to run commands in-process.
  *
  * @param variables     the environment variables the commands may read
  * @param stdin         standard input
  * @param stdinTerminal whether a person types standard input (nobody pipes it in)
+ * @param stdout        standard output without System.out's PrintStream, which swallows write
+ *                      errors (a full disk, a closed pipe): for output that must not end silently
  */
-public record ProcessEnvironment(Map<String, String> variables, InputStream stdin, boolean stdinTerminal) {
+public record ProcessEnvironment(Map<String, String> variables, InputStream stdin, boolean stdinTerminal,
+                                 OutputStream stdout) {
 
     public ProcessEnvironment {
         variables = Map.copyOf(variables);
@@ -24,7 +30,8 @@ public record ProcessEnvironment(Map<String, String> variables, InputStream stdi
 
     /** This JVM's environment, standard input and terminal. */
     public static ProcessEnvironment ofThisProcess() {
-        return new ProcessEnvironment(System.getenv(), System.in, stdinIsTerminal());
+        return new ProcessEnvironment(System.getenv(), System.in, stdinIsTerminal(),
+                new FileOutputStream(FileDescriptor.out));
     }
 
     /** An environment variable; null when unset. */

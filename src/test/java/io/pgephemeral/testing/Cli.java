@@ -98,7 +98,7 @@ public final class Cli {
                 variables.put(name, value);
             }
         });
-        return inProcess(properties, awsProperties, new ProcessEnvironment(variables, stdin, terminal), args);
+        return inProcess(properties, awsProperties, variables, stdin, terminal, args);
     }
 
     /**
@@ -108,18 +108,19 @@ public final class Cli {
     public static Run inProcess(Map<String, Object> overrides, String... args) {
         Map<String, Object> properties = TestEnvironment.get().brokerProperties();
         properties.putAll(overrides);
-        return inProcess(properties, Map.of(),
-                new ProcessEnvironment(Map.of(), new ByteArrayInputStream(new byte[0]), false), args);
+        return inProcess(properties, Map.of(), Map.of(), new ByteArrayInputStream(new byte[0]), false, args);
     }
 
     private static synchronized Run inProcess(Map<String, Object> properties, Map<String, String> awsProperties,
-                                              ProcessEnvironment process, String... args) {
+                                              Map<String, String> variables, InputStream stdin, boolean terminal,
+                                              String... args) {
         Map<String, String> saved = new HashMap<>();
         awsProperties.keySet().forEach(k -> saved.put(k, System.getProperty(k)));
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ProcessEnvironment process = new ProcessEnvironment(variables, stdin, terminal, out);
         try {
             awsProperties.forEach(System::setProperty);
             try (ApplicationContext context = ApplicationContext.builder(Environment.CLI)
