@@ -143,18 +143,26 @@ public final class LoginDataSource implements DataSource {
         try {
             return driver.connect(url, login);
         } catch (SQLException e) {
-            Throwable network = networkCause(e);
-            if (network == null) {
-                throw e;
-            }
-            String why = network.getMessage() == null ? network.getClass().getSimpleName()
-                    : network instanceof java.net.UnknownHostException ? "unknown host"
-                    : network.getMessage().lines().findFirst().orElse("").strip();
-            Unreachable out = new Unreachable("cannot connect to " + endpoint() + " (" + why + ")",
-                    e.getSQLState() == null ? "08001" : e.getSQLState());
-            out.addSuppressed(e);
-            throw out;
+            throw unreachable(e, url);
         }
+    }
+
+    /**
+     * {@code e} as an {@link Unreachable} naming the host and port of {@code url} when no
+     * connection could be made at all; else {@code e} itself.
+     */
+    public static SQLException unreachable(SQLException e, String url) {
+        Throwable network = networkCause(e);
+        if (network == null) {
+            return e;
+        }
+        String why = network instanceof java.net.UnknownHostException ? "unknown host"
+                : network.getMessage() == null ? network.getClass().getSimpleName()
+                : network.getMessage().lines().findFirst().orElse("").strip();
+        Unreachable out = new Unreachable("cannot connect to " + endpoint(url) + " (" + why + ")",
+                e.getSQLState() == null ? "08001" : e.getSQLState());
+        out.addSuppressed(e);
+        return out;
     }
 
     private static Throwable networkCause(Throwable e) {
@@ -168,7 +176,7 @@ public final class LoginDataSource implements DataSource {
     }
 
     /** host:port of the URL, each one for a multi-host URL. */
-    private String endpoint() {
+    private static String endpoint(String url) {
         Properties parsed = Driver.parseURL(url, null);
         if (parsed == null) {
             return "the server";

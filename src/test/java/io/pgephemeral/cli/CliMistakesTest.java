@@ -171,6 +171,32 @@ class CliMistakesTest {
         assertFalse(run.stdout().contains(env.botPassword()) || run.stderr().contains(env.botPassword()));
     }
 
+    /** The ledger commands too: pgjdbc's own words for an unknown host are "The connection attempt failed." */
+    @Test
+    void anUnreachableLedgerForTheAuditCommandsIsNamedByHostAndPort() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Cli.Run refused = Cli.run(Map.of("PGPASSWORD", "not-this-one"), "ledger", "list", "--url",
+                "jdbc:postgresql://127.0.0.1:" + closed + "/ledger", "--user", "auditor");
+        assertEquals(2, refused.exit(), refused.toString());
+        assertEquals("ledger list: cannot connect to 127.0.0.1:" + closed + " (Connection refused): check --url, and"
+                + " that PostgreSQL accepts connections there", oneLine(refused));
+
+        Cli.Run unknown = Cli.run(Map.of("BROKER_LEDGER_URL", "jdbc:postgresql://ledger.invalid:6432/ledger",
+                "BROKER_DB_TLS", "insecure-allow-unverified"), "ledger", "verify");
+        assertEquals(2, unknown.exit(), unknown.toString());
+        // Below the warning that BROKER_DB_TLS=insecure-allow-unverified always logs.
+        List<String> lines = unknown.stderr().lines().toList();
+        assertEquals(2, lines.size(), unknown.toString());
+        assertTrue(lines.get(0).contains("WARN  DatabaseTls - BROKER_DB_TLS=insecure-allow-unverified"), unknown.toString());
+        assertEquals("ledger verify: cannot connect to ledger.invalid:6432 (unknown host): check BROKER_LEDGER_URL"
+                + " (or BROKER_DB_URL), or give --url, and that PostgreSQL accepts connections there", lines.get(1));
+        assertFalse((refused.stderr() + unknown.stderr()).contains("not-this-one"));
+        assertFalse(unknown.stderr().contains(env.botPassword()));
+    }
+
     @Test
     void aMistypedCommandIsNamedAsNotACommandWithTheCommandsListed() {
         Cli.Run escalate = Cli.run(Map.of(), "escalate");
