@@ -18,9 +18,14 @@ import picocli.CommandLine.Parameters;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.profiles.ProfileFile;
+import software.amazon.awssdk.profiles.ProfileFileLocation;
+import software.amazon.awssdk.profiles.ProfileFileSystemSetting;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
@@ -129,10 +134,11 @@ public class CredsCommand implements Callable<Integer> {
             return new RequesterSecrets(RequesterSecrets.localFiles(store, json), names, json)
                     .current(requester, target, Instant.now());
         }
-        AwsCredentialsProvider identity = profile == null ? DefaultCredentialsProvider.builder().build()
-                : ProfileCredentialsProvider.builder().profileName(profile).build();
-        try (SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), identity)) {
-            String who = requester != null ? requester : whoAmI(identity);
+        String named = namedProfile();
+        AwsCredentialsProvider identity = identity(named);
+        Region where = region(named);
+        try (SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), identity, where)) {
+            String who = requester != null ? requester : whoAmI(identity, where, named);
             return new RequesterSecrets(RequesterSecrets.secretsManager(secrets), names, json)
                     .current(who, target, Instant.now());
         } catch (SdkException e) {
@@ -140,24 +146,118 @@ public class CredsCommand implements Callable<Integer> {
         }
     }
 
-    private String whoAmI(AwsCredentialsProvider identity) {
-        try (StsClient sts = aws(StsClient.builder(), identity)) {
-            return CallerIdentity.requesterOf(sts.getCallerIdentity().arn());
-        } catch (SdkException e) {
-            throw new CredentialUnavailable("could not tell who you are (STS GetCallerIdentity: "
-                    + SecretsManagerStore.describe(e) + "); log in (aws sso login) or give --requester");
+    /**
+     * The profile asked for by --profile or AWS_PROFILE; null for the SDK's default chain. Read
+     * where and in the order the SDK reads it (its system property first), and without the SDK's
+     * fallback to "default", which nobody asked for by name.
+     */
+    private String namedProfile() {
+        if (profile != null) {
+            return profile;
         }
+        ProfileFileSystemSetting setting = ProfileFileSystemSetting.AWS_PROFILE;
+        String named = System.getProperty(setting.property());
+        if (named == null) {
+            named = System.getenv(setting.environmentVariable());
+        }
+        return named == null || named.isBlank() ? null : named;
+    }
+
+    /**
+     * Your AWS credentials, found before any call: the SDK's own answer when there are none lists
+     * every provider it tried in one line of up to 1,500 characters and suggests nothing, and
+     * --requester, which the old message suggested, does not help without credentials.
+     */
+    private AwsCredentialsProvider identity(String named) {
+        if (named != null) {
+            ProfileFile files;
+            try {
+                files = ProfileFile.defaultProfileFile();
+            } catch (RuntimeException e) {
+                throw new CredentialUnavailable("cannot read your AWS config files (" + profileFiles() + "): "
+                        + LedgerSubcommand.firstLine(e));
+            }
+            if (files.profile(named).isEmpty()) {
+                String from = profile != null ? "--profile" : "AWS_PROFILE";
+                throw new CredentialUnavailable("profile '" + named + "' (" + from + ") is not in " + profileFiles()
+                        + ": `aws configure list-profiles` lists yours, `aws configure sso --profile " + named
+                        + "` adds it");
+            }
+        }
+        AwsCredentialsProvider identity = profile == null ? DefaultCredentialsProvider.builder().build()
+                : ProfileCredentialsProvider.builder().profileName(profile).build();
+        try {
+            identity.resolveCredentials();
+        } catch (RuntimeException e) {
+            throw new CredentialUnavailable(noCredentials(named, e));
+        }
+        return identity;
+    }
+
+    private static String noCredentials(String named, RuntimeException e) {
+        String why = String.valueOf(e.getMessage());
+        String login = "aws sso login --profile " + (named == null ? "NAME" : named);
+        if (why.contains("SSO") && (why.contains("expired") || why.contains("invalid"))) {
+            return "your AWS SSO session has expired: run `" + login + "`";
+        }
+        if (named != null) {
+            return "profile '" + named + "' gave no AWS credentials: run `" + login + "` (or `aws configure --profile "
+                    + named + "` for access keys)";
+        }
+        return "no AWS credentials found: run `" + login + "` and give --profile NAME or set AWS_PROFILE=NAME"
+                + " (`aws configure list-profiles` lists yours)";
+    }
+
+    private static String profileFiles() {
+        return ProfileFileLocation.configurationFilePath() + " or " + ProfileFileLocation.credentialsFilePath();
+    }
+
+    /** The region, found before any call, for the same reason as the credentials. */
+    private Region region(String named) {
+        try {
+            if (region != null) {
+                return Region.of(region);
+            }
+            DefaultAwsRegionProviderChain.Builder chain = DefaultAwsRegionProviderChain.builder();
+            if (named != null) {
+                chain.profileName(named);
+            }
+            return chain.build().getRegion();
+        } catch (RuntimeException e) {
+            throw new CredentialUnavailable("no AWS region: give --region (e.g. --region us-east-1), set AWS_REGION,"
+                    + " or put region in your AWS profile");
+        }
+    }
+
+    private String whoAmI(AwsCredentialsProvider identity, Region where, String named) {
+        try (StsClient sts = aws(StsClient.builder(), identity, where)) {
+            return CallerIdentity.requesterOf(sts.getCallerIdentity().arn());
+        } catch (AwsServiceException e) {
+            String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+            if (List.of("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch")
+                    .contains(code)) {
+                throw new CredentialUnavailable("AWS refused your credentials (" + code + "): log in again, e.g. `aws sso"
+                        + " login --profile " + (named == null ? "NAME" : named) + "`");
+            }
+            throw cannotTell(e);
+        } catch (SdkException e) {
+            throw cannotTell(e);
+        }
+    }
+
+    /** With working credentials, only STS itself failed: naming yourself avoids the call. */
+    private static CredentialUnavailable cannotTell(SdkException e) {
+        return new CredentialUnavailable("could not tell who you are (STS GetCallerIdentity: "
+                + SecretsManagerStore.describe(e) + "); give your email with --requester");
     }
 
     private <C, B extends software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, C>
             & software.amazon.awssdk.core.client.builder.SdkSyncClientBuilder<B, C>> C aws(B builder,
-                                                                                   AwsCredentialsProvider identity) {
-        builder.httpClientBuilder(UrlConnectionHttpClient.builder()).credentialsProvider(identity);
+                                                                                   AwsCredentialsProvider identity,
+                                                                                   Region where) {
+        builder.httpClientBuilder(UrlConnectionHttpClient.builder()).credentialsProvider(identity).region(where);
         if (profile != null) {
             builder.overrideConfiguration(o -> o.defaultProfileName(profile));
-        }
-        if (region != null) {
-            builder.region(Region.of(region));
         }
         return builder.build();
     }

@@ -6,8 +6,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +60,7 @@ public class LedgerExportCommand extends LedgerSubcommand {
     @Override
     int run(Connection ledger) throws Exception {
         // Straight to the file descriptor: System.out's PrintStream would swallow write errors.
-        Writer out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+        Writer out = new BufferedWriter(new OutputStreamWriter(process.stdout(),
                 StandardCharsets.UTF_8), 1 << 16);
         long rows = new LedgerExport(login.table(),
                 raw ? LedgerExport.CsvCells.RAW : LedgerExport.CsvCells.NEUTRALISED).write(ledger, chosen, from, to, out);

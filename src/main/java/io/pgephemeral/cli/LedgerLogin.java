@@ -5,6 +5,7 @@ import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
 import io.pgephemeral.database.DatabaseTls;
+import io.pgephemeral.database.LoginDataSource;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
@@ -47,7 +48,7 @@ public class LedgerLogin {
     }
 
     /** A read-only connection to the ledger. */
-    Connection open(BrokerConfig config, BotPassword botPassword) throws SQLException {
+    Connection open(BrokerConfig config, BotPassword botPassword, ProcessEnvironment process) throws SQLException {
         String jdbcUrl = firstSet(url, config.ledgerJdbcUrl());
         String login = firstSet(user, config.ledgerRole());
         if (jdbcUrl == null || login == null) {
@@ -56,7 +57,7 @@ public class LedgerLogin {
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new Unusable("--url must be a jdbc:postgresql: URL");
         }
-        String password = System.getenv("PGPASSWORD");
+        String password = process.get("PGPASSWORD");
         if (password == null && login.equals(config.ledgerRole())) {
             password = firstSet(config.ledgerPassword(), null);
             if (password == null) {
@@ -77,7 +78,18 @@ public class LedgerLogin {
         } catch (IllegalStateException e) {
             throw new Unusable(e.getMessage());
         }
-        Connection c = DriverManager.getConnection(jdbcUrl, props);
+        Connection c;
+        try {
+            c = DriverManager.getConnection(jdbcUrl, props);
+        } catch (SQLException e) {
+            SQLException unreachable = LoginDataSource.unreachable(e, jdbcUrl);
+            if (unreachable instanceof LoginDataSource.Unreachable) {
+                throw new Unusable(unreachable.getMessage() + ": check " + (url != null ? "--url"
+                        : "BROKER_LEDGER_URL (or BROKER_DB_URL), or give --url") + ", and that PostgreSQL accepts"
+                        + " connections there");
+            }
+            throw e;
+        }
         c.setReadOnly(true);
         return c;
     }

@@ -13,8 +13,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedWriter;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -176,7 +174,7 @@ public class LedgerReportCommand extends LedgerSubcommand {
         });
         try {
             Future<ChainVerifier.Result> verified = walker.submit(() -> {
-                try (Connection second = login.open(config, botPassword)) {
+                try (Connection second = login.open(config, botPassword, process)) {
                     return new ChainVerifier(login.table()).verify(second, Map.of(), n -> { });
                 }
             });
@@ -234,7 +232,7 @@ public class LedgerReportCommand extends LedgerSubcommand {
     private void write(AccessReview review) throws IOException {
         if (out == null) {
             // Straight to the file descriptor: System.out's PrintStream would swallow write errors.
-            Writer w = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+            Writer w = new BufferedWriter(new OutputStreamWriter(process.stdout(),
                     StandardCharsets.UTF_8), 1 << 16);
             render(review, w);
             w.flush();

@@ -27,6 +27,9 @@ abstract class LedgerSubcommand implements Callable<Integer> {
     @Inject
     BotPassword botPassword;
 
+    @Inject
+    ProcessEnvironment process;
+
     abstract String name();
 
     abstract int run(Connection ledger) throws Exception;
@@ -40,7 +43,7 @@ abstract class LedgerSubcommand implements Callable<Integer> {
         try {
             validate();
             login.table();
-            try (Connection c = login.open(config, botPassword)) {
+            try (Connection c = login.open(config, botPassword, process)) {
                 return run(c);
             }
         } catch (LedgerLogin.Unusable | IllegalStateException e) {

@@ -1,6 +1,9 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.configuration.picocli.PicocliRunner;
+import io.micronaut.configuration.picocli.MicronautFactory;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar pg-ephemeral.jar}: the broker's command line. */
@@ -22,7 +25,16 @@ public class Main implements Runnable {
 
     public static void main(String[] args) {
         PGJDBC.setLevel(java.util.logging.Level.OFF);
-        System.exit(PicocliRunner.execute(Main.class, args));
+        int exit;
+        try (ApplicationContext context = ApplicationContext.builder(Main.class, Environment.CLI).start()) {
+            exit = commandLine(new MicronautFactory(context)).execute(args);
+        }
+        System.exit(exit);
+    }
+
+    /** The command line as people meet it; tests run it in-process through this too. */
+    public static CommandLine commandLine(CommandLine.IFactory factory) {
+        return new CommandLine(Main.class, factory).setParameterExceptionHandler(UsageErrors::handle);
     }
 
     @Override

@@ -36,13 +36,16 @@ public class MigrateCommand implements Callable<Integer> {
     @Inject
     BrokerConfig config;
 
+    @Inject
+    ProcessEnvironment process;
+
     @Override
     public Integer call() {
         String ledgerUser = config.ledgerRole();
         String jdbcUrl = firstSet(url, config.ledgerJdbcUrl());
         // The owner never defaults to the bot: a bot that owns ledger_event can disable its
         // append-only trigger. It is who you say, or who libpq's PGUSER or the URL says.
-        String owner = firstSet(user, System.getenv("PGUSER"));
+        String owner = firstSet(user, process.get("PGUSER"));
         String writerRole = firstSet(writer, ledgerUser);
         if (jdbcUrl == null || writerRole == null) {
             System.err.println("migrate: set --url and --writer (or BROKER_LEDGER_URL / BROKER_DB_URL and BROKER_DB_USER)");
@@ -53,7 +56,7 @@ public class MigrateCommand implements Callable<Integer> {
                     + writerRole + "); see schema/setup/ledger-owner.sql");
             return 2;
         }
-        String password = System.getenv("PGPASSWORD");
+        String password = process.get("PGPASSWORD");
         if (password == null) {
             password = firstSet(config.ledgerPassword(), null);
         }

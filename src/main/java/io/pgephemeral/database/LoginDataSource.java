@@ -44,6 +44,18 @@ public final class LoginDataSource implements DataSource {
         }
     }
 
+    /**
+     * No connection to the server could be made (refused, unknown host, timed out, no route): says
+     * which host and port were tried, which pgjdbc's innermost cause ("Connection refused") does
+     * not. The original failure is attached as suppressed, not as the cause, so that code reporting
+     * a failure's innermost message reports this one. Never the URL: it may hold secrets.
+     */
+    public static final class Unreachable extends SQLNonTransientConnectionException {
+        public Unreachable(String message, String sqlState) {
+            super(message, sqlState);
+        }
+    }
+
     private final Driver driver = new Driver();
     private final String url;
     private final String user;
@@ -129,7 +141,54 @@ public final class LoginDataSource implements DataSource {
         }
         login.setProperty("user", user);
         login.setProperty("password", secret);
-        return driver.connect(url, login);
+        try {
+            return driver.connect(url, login);
+        } catch (SQLException e) {
+            throw unreachable(e, url);
+        }
+    }
+
+    /**
+     * {@code e} as an {@link Unreachable} naming the host and port of {@code url} when no
+     * connection could be made at all; else {@code e} itself.
+     */
+    public static SQLException unreachable(SQLException e, String url) {
+        Throwable network = networkCause(e);
+        if (network == null) {
+            return e;
+        }
+        String why = network instanceof java.net.UnknownHostException ? "unknown host"
+                : network.getMessage() == null ? network.getClass().getSimpleName()
+                : network.getMessage().lines().findFirst().orElse("").strip();
+        Unreachable out = new Unreachable("cannot connect to " + endpoint(url) + " (" + why + ")",
+                e.getSQLState() == null ? "08001" : e.getSQLState());
+        out.addSuppressed(e);
+        return out;
+    }
+
+    private static Throwable networkCause(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** host:port of the URL, each one for a multi-host URL. */
+    private static String endpoint(String url) {
+        Properties parsed = Driver.parseURL(url, null);
+        if (parsed == null) {
+            return "the server";
+        }
+        String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",");
+        String[] ports = parsed.getProperty("PGPORT", "5432").split(",");
+        java.util.List<String> endpoints = new java.util.ArrayList<>();
+        for (int i = 0; i < hosts.length; i++) {
+            endpoints.add(hosts[i] + ":" + ports[Math.min(i, ports.length - 1)]);
+        }
+        return String.join(", ", endpoints);
     }
 
     /** One line: the server's reason and what to do, without pgjdbc's extra lines. */

@@ -170,8 +170,20 @@ public class Ledger implements CredentialLedger {
         if (UNDEFINED_TABLE.equals(sqlState(e))) {
             return new BrokerException("the ledger has no tables yet: run 'pg-ephemeral migrate' against the ledger database", e);
         }
-        return new BrokerException("the ledger is unavailable: "
-                + io.pgephemeral.database.DatabaseTls.explain(e).orElseGet(() -> rootMessage(e)), e);
+        String why = io.pgephemeral.database.DatabaseTls.explain(e).orElseGet(() -> rootMessage(e));
+        if (unreachable(e)) {
+            why += ": check BROKER_LEDGER_URL (or BROKER_DB_URL) and that PostgreSQL accepts connections there";
+        }
+        return new BrokerException("the ledger is unavailable: " + why, e);
+    }
+
+    private static boolean unreachable(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof io.pgephemeral.database.LoginDataSource.Unreachable) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String sqlState(Throwable e) {

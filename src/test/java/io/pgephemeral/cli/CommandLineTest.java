@@ -1,5 +1,6 @@
 package io.pgephemeral.cli;
 
+import io.pgephemeral.testing.Cli;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
 import io.pgephemeral.testing.TestEnvironment;
@@ -20,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The command line in its own JVM, configured only by environment variables with the names README
- * documents, and reaching Secrets Manager through the SDK's standard endpoint variable.
+ * documents (Micronaut's own mapping of them, which the in-process runs replace), and reaching
+ * Secrets Manager through the SDK's standard endpoint variable; the rest in-process.
  */
 class CommandLineTest {
 
@@ -79,24 +81,25 @@ class CommandLineTest {
         assertFalse(Db.roleExists(role));
     }
 
+    /** In-process: {@link Cli#run} reads the same BROKER_ variables. */
     @Test
     void invokeExitsOneWithTheErrorInTheResponse() throws Exception {
         Path event = Files.createTempFile("bad", ".json");
         Files.writeString(event, "{\"event\": {\"type\": \"escalate\"}", StandardCharsets.UTF_8);
-        Run broken = cli(Map.of(), "invoke", event.toString());
+        Cli.Run broken = Cli.run("invoke", event.toString());
         assertEquals(1, broken.exit());
         assertTrue(broken.stdout().contains("\"errors\":[\"the event is not valid JSON"), broken.stdout());
 
         Files.write(event, env.json().writeValueAsBytes(
                 Events.escalate(Events.newRunId(), "cli@acme.example", "postgres", 60)));
-        Run refused = cli(Map.of(), "invoke", event.toString());
+        Cli.Run refused = Cli.run("invoke", event.toString());
         assertEquals(1, refused.exit());
         assertTrue(refused.stdout().contains("target 'postgres' is not on the broker's allow-list"), refused.stdout());
     }
 
     @Test
     void sweepRunsOneSweepAndPrintsItsCounts() throws Exception {
-        Run sweep = cli(Map.of(), "sweep");
+        Cli.Run sweep = Cli.run("sweep");
         assertEquals(0, sweep.exit(), sweep.stderr());
         Map<?, ?> response = env.json().readValue(sweep.stdout(), Map.class);
         assertEquals(List.of(), response.get("errors"));

@@ -69,13 +69,19 @@ class CredsTest {
         sts.close();
     }
 
+    /** In-process: the AWS_ variables reach the SDK as its system properties, for this call only. */
     private static Cli.Run creds(Map<String, String> extraEnv, String... args) throws Exception {
+        return creds(false, extraEnv, args);
+    }
+
+    private static Cli.Run creds(boolean ownJvm, Map<String, String> extraEnv, String... args) throws Exception {
         Map<String, String> e = new HashMap<>(Map.of("AWS_ACCESS_KEY_ID", JANE_KEY,
                 "AWS_ENDPOINT_URL_STS", sts.endpoint().toString()));
         e.putAll(extraEnv);
         List<String> all = new ArrayList<>(List.of("creds"));
         all.addAll(List.of(args));
-        Cli.Run run = Cli.run(e, all.toArray(String[]::new));
+        String[] command = all.toArray(String[]::new);
+        Cli.Run run = ownJvm ? Cli.jvm(e, command) : Cli.run(e, command);
         assertFalse(run.stderr().contains(password), "the password is never on stderr");
         return run;
     }
@@ -96,9 +102,13 @@ class CredsTest {
         }
     }
 
+    /**
+     * In a JVM of its own: the command inherits the process's standard output, and its exit
+     * status becomes the JVM's.
+     */
     @Test
     void execRunsTheCommandWithTheLibpqVariablesAndNoPasswordInItsArguments() throws Exception {
-        Cli.Run run = creds(Map.of(), "readonly", "--exec", "--", "sh", "-c",
+        Cli.Run run = creds(true, Map.of(), "readonly", "--exec", "--", "sh", "-c",
                 "printf '%s\\n' \"$PGHOST\" \"$PGPORT\" \"$PGDATABASE\" \"$PGUSER\" \"$PGPASSWORD\"; exit 7");
         assertEquals(7, run.exit(), "the command's own exit status: " + run);
         List<String> lines = run.stdout().lines().toList();

@@ -4,9 +4,12 @@ import io.micronaut.configuration.picocli.MicronautFactory;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.env.Environment;
 import io.pgephemeral.cli.Main;
+import io.pgephemeral.cli.ProcessEnvironment;
 import picocli.CommandLine;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
@@ -14,17 +17,27 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The command line in its own JVM, as people run it: configured by environment variables only,
- * the test environment's broker settings unless overridden, and no inherited BROKER_, AWS_ or PG
- * variables. {@link #inProcess} runs it in this JVM instead, for commands that need no environment
- * variable of their own: much cheaper on a shared machine.
+ * The command line as people run it, configured by environment variables only: the test
+ * environment's broker settings unless overridden, and no inherited BROKER_, AWS_ or PG variables.
+ *
+ * <p>{@link #run(Map, String...)} runs it in this JVM, through {@link Main#commandLine} as
+ * {@code main} does: BROKER_ variables become the context's {@code broker.*} properties (with
+ * the process's own environment variables and system properties not read), AWS_ variables become
+ * the AWS SDK's twin system properties for the call and are put back after it (a variable given
+ * as null masks the process's own with an empty property), and the rest (PGPASSWORD, PGUSER) reach
+ * the commands as their {@link ProcessEnvironment}. Standard output and error are captured while
+ * it runs, so calls are serialised. {@link #jvm} and the methods with JVM options start a JVM of
+ * their own, for what only a real process shows: exit status through the launcher, heap limits,
+ * an inherited terminal.
  */
 public final class Cli {
 
@@ -35,41 +48,121 @@ public final class Cli {
         }
     }
 
+    /** The AWS SDK's system properties, by the environment variable each stands for. */
+    private static final Map<String, String> AWS_PROPERTIES = Map.ofEntries(
+            Map.entry("AWS_ACCESS_KEY_ID", "aws.accessKeyId"),
+            Map.entry("AWS_SECRET_ACCESS_KEY", "aws.secretAccessKey"),
+            Map.entry("AWS_SESSION_TOKEN", "aws.sessionToken"),
+            Map.entry("AWS_REGION", "aws.region"),
+            Map.entry("AWS_PROFILE", "aws.profile"),
+            Map.entry("AWS_CONFIG_FILE", "aws.configFile"),
+            Map.entry("AWS_SHARED_CREDENTIALS_FILE", "aws.sharedCredentialsFile"),
+            Map.entry("AWS_EC2_METADATA_DISABLED", "aws.disableEc2Metadata"),
+            Map.entry("AWS_WEB_IDENTITY_TOKEN_FILE", "aws.webIdentityTokenFile"),
+            Map.entry("AWS_ENDPOINT_URL_STS", "aws.endpointUrlSts"),
+            Map.entry("AWS_ENDPOINT_URL_SECRETS_MANAGER", "aws.endpointUrlSecretsManager"));
+
     private Cli() {
     }
 
-    public static Run run(String... args) throws Exception {
-        return run(Map.of(), List.of(), args);
+    /** In this JVM, with the default environment. */
+    public static Run run(String... args) {
+        return run(Map.of(), args);
     }
 
-    public static Run run(Map<String, String> extraEnv, String... args) throws Exception {
-        return run(extraEnv, List.of(), args);
+    /** In this JVM, with {@code extraEnv} over the default environment (a null value unsets). */
+    public static Run run(Map<String, String> extraEnv, String... args) {
+        return run(extraEnv, new ByteArrayInputStream(new byte[0]), false, args);
+    }
+
+    /** In this JVM, with {@code stdin} as standard input, typed at a terminal or not. */
+    public static Run run(Map<String, String> extraEnv, InputStream stdin, boolean terminal, String... args) {
+        Map<String, String> env = defaultEnvironment();
+        env.putAll(extraEnv);
+        Map<String, Object> properties = new HashMap<>();
+        Map<String, String> awsProperties = new HashMap<>();
+        Map<String, String> variables = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith("BROKER_")) {
+                if (value != null) {
+                    properties.put("broker." + name.substring("BROKER_".length()).toLowerCase(Locale.ROOT)
+                            .replace('_', '-'), value);
+                }
+            } else if (name.startsWith("AWS_")) {
+                String property = AWS_PROPERTIES.get(name);
+                if (property == null) {
+                    throw new IllegalArgumentException(name + " has no system property here: run the command with Cli.jvm");
+                }
+                awsProperties.put(property, value == null ? "" : value);
+            } else if (value != null) {
+                variables.put(name, value);
+            }
+        });
+        return inProcess(properties, awsProperties, variables, stdin, terminal, args);
     }
 
     /**
-     * The same command in this JVM: picocli with Micronaut's factory, as {@code Main} runs it, in an
-     * application context of the test environment's broker settings plus {@code overrides}
-     * ({@code broker.*} keys). Standard output and error are captured while it runs, so callers
-     * must not run two at once.
+     * The same command in this JVM, in an application context of the test environment's broker
+     * settings plus {@code overrides} ({@code broker.*} keys), with no environment variables.
      */
-    public static synchronized Run inProcess(Map<String, Object> overrides, String... args) {
+    public static Run inProcess(Map<String, Object> overrides, String... args) {
         Map<String, Object> properties = TestEnvironment.get().brokerProperties();
         properties.putAll(overrides);
+        return inProcess(properties, Map.of(), Map.of(), new ByteArrayInputStream(new byte[0]), false, args);
+    }
+
+    private static synchronized Run inProcess(Map<String, Object> properties, Map<String, String> awsProperties,
+                                              Map<String, String> variables, InputStream stdin, boolean terminal,
+                                              String... args) {
+        Map<String, String> saved = new HashMap<>();
+        awsProperties.keySet().forEach(k -> saved.put(k, System.getProperty(k)));
         PrintStream stdout = System.out;
         PrintStream stderr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try (ApplicationContext context = ApplicationContext.builder(Environment.CLI).properties(properties).start()) {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(Main.class, new MicronautFactory(context)).execute(args);
-            System.out.flush();
-            System.err.flush();
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        ProcessEnvironment process = new ProcessEnvironment(variables, stdin, terminal, out);
+        try {
+            awsProperties.forEach(System::setProperty);
+            try (ApplicationContext context = ApplicationContext.builder(Environment.CLI)
+                    .environmentPropertySource(false).properties(properties).singletons(process).start()) {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+                int exit = Main.commandLine(new MicronautFactory(context)).execute(args);
+                System.out.flush();
+                System.err.flush();
+                return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            }
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
+            saved.forEach((k, v) -> {
+                if (v == null) {
+                    System.clearProperty(k);
+                } else {
+                    System.setProperty(k, v);
+                }
+            });
         }
+    }
+
+    /** In a JVM of its own, with {@code extraEnv} over the default environment (a null value unsets). */
+    public static Run jvm(Map<String, String> extraEnv, String... args) throws Exception {
+        return run(extraEnv, List.of(), args);
+    }
+
+    /** What a child JVM gets: the test environment's settings, by the names README documents. */
+    private static Map<String, String> defaultEnvironment() {
+        TestEnvironment env = TestEnvironment.get();
+        Map<String, String> e = new HashMap<>();
+        e.put("BROKER_DB_URL", env.jdbcUrl());
+        e.put("BROKER_DB_USER", TestEnvironment.BOT);
+        e.put("BROKER_DB_PASSWORD", env.botPassword());
+        e.put("BROKER_TARGETS", "readonly=readonly");
+        e.put("AWS_REGION", FakeSecretsManager.REGION);
+        e.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+        e.put("AWS_SECRET_ACCESS_KEY", "example");
+        e.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", env.secretsManager().endpoint().toString());
+        return e;
     }
 
     /** @param jvmOptions e.g. {@code -Xmx48m} */
@@ -86,7 +179,6 @@ public final class Cli {
     /** Like {@link #run}, with stdout left in {@code out} for outputs too big to hold (stdout is ""). */
     public static Run runTo(Path out, Map<String, String> extraEnv, List<String> jvmOptions, String... args)
             throws Exception {
-        TestEnvironment env = TestEnvironment.get();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -102,14 +194,7 @@ public final class Cli {
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Map<String, String> e = pb.environment();
             e.keySet().removeIf(k -> k.startsWith("BROKER_") || k.startsWith("AWS_") || k.startsWith("PG"));
-            e.put("BROKER_DB_URL", env.jdbcUrl());
-            e.put("BROKER_DB_USER", TestEnvironment.BOT);
-            e.put("BROKER_DB_PASSWORD", env.botPassword());
-            e.put("BROKER_TARGETS", "readonly=readonly");
-            e.put("AWS_REGION", FakeSecretsManager.REGION);
-            e.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
-            e.put("AWS_SECRET_ACCESS_KEY", "example");
-            e.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", env.secretsManager().endpoint().toString());
+            e.putAll(defaultEnvironment());
             extraEnv.forEach((k, v) -> {
                 if (v == null) {
                     e.remove(k);
