@@ -164,6 +164,69 @@ class DocumentedCommandsTest {
         }
     }
 
+    /**
+     * Every relative link in README, the guides and infra's READMEs names a file that exists, and
+     * a heading that file has: README's sections moved into docs/, and a link to an anchor that
+     * is gone fails silently in a browser.
+     */
+    @Test
+    void everyRelativeLinkFindsItsFileAndHeading() throws IOException {
+        List<Path> pages = new ArrayList<>(guides());
+        pages.add(Path.of("infra", "README.md"));
+        pages.add(Path.of("infra", "modules", "pg-ephemeral", "README.md"));
+        Pattern link = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
+        List<String> broken = new ArrayList<>();
+        int checked = 0;
+        for (Path page : pages) {
+            boolean fenced = false;
+            List<String> lines = read(page);
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.startsWith("```")) {
+                    fenced = !fenced;
+                    continue;
+                }
+                if (fenced) {
+                    continue;
+                }
+                Matcher m = link.matcher(line.replaceAll("`[^`]*`", ""));
+                while (m.find()) {
+                    String target = m.group(1);
+                    if (target.matches("^[a-z]+:.*")) {
+                        continue;
+                    }
+                    checked++;
+                    String file = target.contains("#") ? target.substring(0, target.indexOf('#')) : target;
+                    String anchor = target.contains("#") ? target.substring(target.indexOf('#') + 1) : null;
+                    Path resolved = file.isEmpty() ? page : page.toAbsolutePath().getParent().resolve(file).normalize();
+                    String where = page + ":" + (i + 1) + ": " + target;
+                    if (!Files.exists(resolved)) {
+                        broken.add(where + " (no such file)");
+                    } else if (anchor != null && !anchors(resolved).contains(anchor)) {
+                        broken.add(where + " (no such heading)");
+                    }
+                }
+            }
+        }
+        assertTrue(checked > 30, "links checked: " + checked);
+        assertEquals(List.of(), broken, String.join("\n", broken));
+    }
+
+    /** GitHub's anchors for a Markdown file's headings. */
+    static Set<String> anchors(Path markdown) {
+        Set<String> anchors = new TreeSet<>();
+        boolean fenced = false;
+        for (String line : read(markdown)) {
+            if (line.startsWith("```")) {
+                fenced = !fenced;
+            } else if (!fenced && line.startsWith("#")) {
+                String title = line.replaceFirst("^#+\\s*", "").strip().toLowerCase(java.util.Locale.ROOT);
+                anchors.add(title.replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'));
+            }
+        }
+        return anchors;
+    }
+
     static List<Path> guides() {
         List<Path> guides = new ArrayList<>(List.of(Path.of("README.md")));
         try (Stream<Path> docs = Files.list(Path.of("docs"))) {
