@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every command shown in README.md and docs/*.md is one that CI or a test runs, so a guide cannot
- * drift from what works. Fast: it reads files, runs nothing.
+ * Every command shown in README.md, docs/*.md and infra's READMEs (the guides) is one that CI or a
+ * test runs, so a guide cannot drift from what works. Fast: it reads files, runs nothing.
  *
  * <p>A fenced block's info string says what it holds (docs/development.md, "Commands in the
  * guides"): {@code sh} (every line a command), {@code console} (a transcript: the lines after
@@ -119,6 +119,18 @@ class DocumentedCommandsTest {
                 readme.stream().map(Shown::command).toList());
     }
 
+    /** README is a front page: short, and it links to every guide a newcomer may have come for. */
+    @Test
+    void readmeIsAFrontPageThatLinksToEveryGuide() {
+        List<String> readme = read(Path.of("README.md"));
+        assertTrue(readme.size() <= 150, "README has " + readme.size() + " lines; the rest belongs in docs/");
+        String text = String.join("\n", readme);
+        for (String guide : List.of("sym", "requesters", "auditors", "operators", "benchmark", "design",
+                "threat-model", "threat-model-deployment", "development")) {
+            assertTrue(text.contains("](docs/" + guide + ".md"), "README links to docs/" + guide + ".md");
+        }
+    }
+
     /** The extraction itself, on a guide written for the purpose: what counts as a command. */
     @Test
     void theExtractionFindsCommandsAndRefusesUnlabelledOrHiddenOnes() throws IOException {
@@ -165,15 +177,13 @@ class DocumentedCommandsTest {
     }
 
     /**
-     * Every relative link in README, the guides and infra's READMEs names a file that exists, and
+     * Every relative link in README and the guides names a file that exists, and
      * a heading that file has: README's sections moved into docs/, and a link to an anchor that
      * is gone fails silently in a browser.
      */
     @Test
     void everyRelativeLinkFindsItsFileAndHeading() throws IOException {
-        List<Path> pages = new ArrayList<>(guides());
-        pages.add(Path.of("infra", "README.md"));
-        pages.add(Path.of("infra", "modules", "pg-ephemeral", "README.md"));
+        List<Path> pages = guides();
         Pattern link = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)\\)");
         List<String> broken = new ArrayList<>();
         int checked = 0;
@@ -231,6 +241,12 @@ class DocumentedCommandsTest {
         List<Path> guides = new ArrayList<>(List.of(Path.of("README.md")));
         try (Stream<Path> docs = Files.list(Path.of("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(guides::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (Stream<Path> infra = Files.walk(Path.of("infra"))) {
+            infra.filter(p -> p.getFileName().toString().equals("README.md") && !p.toString().contains(".terraform"))
+                    .sorted().forEach(guides::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
