@@ -34,7 +34,7 @@ import java.util.stream.Stream;
 
 @Command(name = "demo",
         description = {"Show the life of a credential on a throwaway embedded PostgreSQL.", "",
-                "Sets up the bot as README says, escalates a sample Sym event, logs in with the issued "
+                "Sets up the bot as docs/operators.md says, escalates a sample Sym event, logs in with the issued "
                 + "credential, shows the ledger, deescalates, and shows the login refused. Needs the embedded "
                 + "PostgreSQL binaries on the class path (README's demo command provides them)."},
         mixinStandardHelpOptions = true)

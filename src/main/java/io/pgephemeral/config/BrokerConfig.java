@@ -6,7 +6,7 @@ import io.micronaut.core.bind.annotation.Bindable;
 
 /**
  * Everything an operator sets, under {@code broker.*}. Micronaut maps environment variables onto
- * these keys ({@code BROKER_DB_URL} is {@code broker.db-url}); README lists them all.
+ * these keys ({@code BROKER_DB_URL} is {@code broker.db-url}); docs/operators.md lists them all.
  *
  * @param dbUrl             JDBC URL of the target database, where temporary roles are created
  * @param dbUser            the bot's database user

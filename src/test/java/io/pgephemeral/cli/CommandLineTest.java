@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The command line in its own JVM, configured only by environment variables with the names README
- * documents, and reaching Secrets Manager through the SDK's standard endpoint variable.
+ * The command line in its own JVM, configured only by environment variables with the names
+ * docs/operators.md documents, and reaching Secrets Manager through the SDK's standard endpoint variable.
  */
 class CommandLineTest {
 
