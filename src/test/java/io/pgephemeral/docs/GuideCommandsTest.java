@@ -9,6 +9,7 @@ import io.pgephemeral.ledger.LedgerMigrations;
 import io.pgephemeral.ledger.LedgerTable;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
+import io.pgephemeral.testing.Cli;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
 import io.pgephemeral.testing.FakeSecretsManager;
@@ -37,9 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The requesters' and auditors' guides' commands, each run exactly as the guide shows it, by
- * bash, with {@code pg-ephemeral} on the PATH (a launcher of this build's classes) and the
- * settings a deployment would give it. The ledger they read is a database of its own holding the
+ * The requesters' and auditors' guides' commands, each run exactly as the guide shows it, with
+ * the settings a deployment would give it: by bash, with {@code pg-ephemeral} on the PATH (a
+ * launcher of this build's classes), or, for the ledger commands that need no environment
+ * variable of their own, in this JVM. The ledger they read is a database of its own holding the
  * guides' sample (jane's two credentials and sam's one, with the ids and times the guides show),
  * so the ids and the chain head in the commands are real. DocumentedCommandsTest checks that each
  * string here is one a guide shows, and that every such command is run here, by another test or
@@ -89,6 +91,14 @@ class GuideCommandsTest {
 
     @BeforeAll
     static void theGuidesSample() throws Exception {
+        Path captures = Path.of("target", "guide-commands");
+        if (Files.isDirectory(captures)) {
+            try (var old = Files.list(captures)) {
+                for (Path p : old.toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
         bin = Files.createTempDirectory("guide-bin");
         work = Files.createTempDirectory("guide-work");
         String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
@@ -305,6 +315,15 @@ class GuideCommandsTest {
                 none.toString());
     }
 
+    /** Leaves what the command printed in target/guide-commands/, to refresh a transcript from. */
+    private static Run capture(String command, Run run) throws java.io.IOException {
+        Path captures = Files.createDirectories(Path.of("target", "guide-commands"));
+        Files.writeString(captures.resolve(Integer.toHexString(command.hashCode()) + ".txt"),
+                "$ " + command + "\n" + run + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        return run;
+    }
+
     private static String seq3Hash() throws Exception {
         try (Connection c = java.sql.DriverManager.getConnection(url + "?user=postgres");
              Statement s = c.createStatement();
@@ -323,11 +342,60 @@ class GuideCommandsTest {
     }
 
     /**
+     * The command exactly as written. A {@code pg-ephemeral} command that needs no environment
+     * variable of its own runs in this JVM ({@link Cli#inProcess}: picocli and Micronaut as
+     * {@code Main} sets them up), its words split as the shell splits them, which spares a JVM
+     * start per command; every other command runs {@link #byBash by bash}.
+     */
+    static Run run(String command, Map<String, String> extra) throws Exception {
+        // export streams to the process's own standard output, which the in-process capture cannot see.
+        if (!command.startsWith("pg-ephemeral ") || command.startsWith("pg-ephemeral creds")
+                || command.startsWith("pg-ephemeral ledger export") || !extra.isEmpty()) {
+            return byBash(command, extra);
+        }
+        List<String> words = words(command);
+        Cli.Run cli = Cli.inProcess(Map.of("broker.db-url", url),
+                words.subList(1, words.size()).toArray(String[]::new));
+        return capture(command, new Run(cli.exit(), cli.stdout(), cli.stderr()));
+    }
+
+    /** Words as the shell splits them: blanks separate, single and double quotes group. */
+    static List<String> words(String command) {
+        List<String> words = new java.util.ArrayList<>();
+        StringBuilder word = null;
+        char quote = 0;
+        for (char c : command.toCharArray()) {
+            if (quote != 0) {
+                if (c == quote) {
+                    quote = 0;
+                } else {
+                    word.append(c);
+                }
+            } else if (c == '\'' || c == '"') {
+                quote = c;
+                word = word == null ? new StringBuilder() : word;
+            } else if (Character.isWhitespace(c)) {
+                if (word != null) {
+                    words.add(word.toString());
+                    word = null;
+                }
+            } else {
+                word = word == null ? new StringBuilder() : word;
+                word.append(c);
+            }
+        }
+        if (word != null) {
+            words.add(word.toString());
+        }
+        return words;
+    }
+
+    /**
      * The command line exactly as written, by bash in an empty working directory, with the
      * deployment's settings (the guide's sample ledger database as BROKER_DB_URL) and nothing
      * inherited from the test's own environment.
      */
-    static Run run(String command, Map<String, String> extra) throws Exception {
+    static Run byBash(String command, Map<String, String> extra) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", "-c", command).directory(work.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> e = pb.environment();
@@ -347,12 +415,7 @@ class GuideCommandsTest {
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             assertTrue(p.waitFor(180, TimeUnit.SECONDS), "finished: " + command);
-            Run run = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-            Path captures = Files.createDirectories(Path.of("target", "guide-commands"));
-            Files.writeString(captures.resolve(Integer.toHexString(command.hashCode()) + ".txt"),
-                    "$ " + command + "\n" + run + "\n", java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            return run;
+            return capture(command, new Run(p.exitValue(), Files.readString(out), Files.readString(err)));
         } finally {
             Files.delete(out);
             Files.delete(err);
