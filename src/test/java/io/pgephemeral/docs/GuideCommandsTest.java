@@ -16,6 +16,7 @@ import io.pgephemeral.testing.FakeSecretsManager;
 import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -260,7 +261,9 @@ class GuideCommandsTest {
         assertTrue(html.startsWith("<!DOCTYPE html>") || html.startsWith("<!doctype html>"), html.substring(0, 80));
     }
 
+    /** Tagged psql: README's test command needs nothing but JDK 17 and Maven; CI installs psql. */
     @Test
+    @Tag("psql")
     void theAuditorsSqlRunsAsTheAuditorAndTheTableStaysClosed() throws Exception {
         URI target = URI.create(url.substring("jdbc:".length()));
         Map<String, String> libpq = Map.of("PGHOST", target.getHost(), "PGPORT", String.valueOf(target.getPort()),
@@ -288,12 +291,6 @@ class GuideCommandsTest {
             assertEquals(List.of(), issued.errors());
             String role = (String) issued.body().get("role");
             try {
-                Run exec = run(CREDS_EXEC, Map.of());
-                assertEquals(0, exec.exit(), exec.toString());
-                assertTrue(exec.stdout().contains(role), exec.toString());
-                assertTrue(exec.stderr().contains("credential for 'analytics' as " + role + ", valid until "),
-                        exec.toString());
-
                 Run uri = run(CREDS_URI, Map.of());
                 assertEquals(0, uri.exit(), uri.toString());
                 assertTrue(uri.stdout().startsWith("postgresql://" + role + ":"), "a URI for " + role);
@@ -329,6 +326,27 @@ class GuideCommandsTest {
              Statement s = c.createStatement();
              java.sql.ResultSet r = s.executeQuery("SELECT hash FROM ephemeral.ledger_event WHERE seq = 3")) {
             return r.next() ? r.getString(1) : "(no seq 3)";
+        }
+    }
+
+    /** {@code --exec psql}, as the requesters' guide captured it; tagged psql, like the auditors' SQL. */
+    @Test
+    @Tag("psql")
+    void theRequestersPsqlSessionIsHers() throws Exception {
+        String runId = Events.newRunId();
+        try (Broker broker = new Broker()) {
+            SymResponse issued = broker.handle(Events.escalate(runId, JANE, "analytics", 1800));
+            assertEquals(List.of(), issued.errors());
+            String role = (String) issued.body().get("role");
+            try {
+                Run exec = run(CREDS_EXEC, Map.of());
+                assertEquals(0, exec.exit(), exec.toString());
+                assertTrue(exec.stdout().contains(role), exec.toString());
+                assertTrue(exec.stderr().contains("credential for 'analytics' as " + role + ", valid until "),
+                        exec.toString());
+            } finally {
+                assertEquals(List.of(), broker.handle(Events.deescalate(runId, JANE, "analytics")).errors());
+            }
         }
     }
 
