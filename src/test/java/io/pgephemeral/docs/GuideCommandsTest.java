@@ -285,31 +285,54 @@ class GuideCommandsTest {
     /** The requesters' guide, after Sym approved jane's request for analytics (on the shared database). */
     @Test
     void theRequestersCommandsGiveJaneHerCredential() throws Exception {
-        String runId = Events.newRunId();
-        try (Broker broker = new Broker()) {
-            SymResponse issued = broker.handle(Events.escalate(runId, JANE, "analytics", 1800));
-            assertEquals(List.of(), issued.errors());
-            String role = (String) issued.body().get("role");
-            try {
-                Run uri = run(CREDS_URI, Map.of());
-                assertEquals(0, uri.exit(), uri.toString());
-                assertTrue(uri.stdout().startsWith("postgresql://" + role + ":"), "a URI for " + role);
+        withJanesAnalyticsCredential(role -> {
+            Run uri = run(CREDS_URI, Map.of());
+            assertEquals(0, uri.exit(), uri.toString());
+            assertTrue(uri.stdout().startsWith("postgresql://" + role + ":"), "a URI for " + role);
 
-                Run shell = run(CREDS_ENV, Map.of());
-                assertEquals(0, shell.exit(), shell.toString());
-                assertTrue(shell.stdout().contains("export PGUSER='" + role + "'"), "env for " + role);
+            Run shell = run(CREDS_ENV, Map.of());
+            assertEquals(0, shell.exit(), shell.toString());
+            assertTrue(shell.stdout().contains("export PGUSER='" + role + "'"), "env for " + role);
 
-                Run pgpass = run(CREDS_PGPASS, Map.of());
-                assertEquals(0, pgpass.exit(), pgpass.toString());
-                assertTrue(pgpass.stdout().contains(":" + role + ":"), "a pgpass line for " + role);
-            } finally {
-                assertEquals(List.of(), broker.handle(Events.deescalate(runId, JANE, "analytics")).errors());
-            }
-        }
+            Run pgpass = run(CREDS_PGPASS, Map.of());
+            assertEquals(0, pgpass.exit(), pgpass.toString());
+            assertTrue(pgpass.stdout().contains(":" + role + ":"), "a pgpass line for " + role);
+        });
         Run none = run(CREDS_NONE, Map.of());
         assertEquals(1, none.exit(), none.toString());
         assertTrue(none.stderr().startsWith("creds: no credential for jane.doe@acme.example on target 'readonly'"),
                 none.toString());
+    }
+
+    /** {@code --exec psql}, as the requesters' guide captured it; tagged psql, like the auditors' SQL. */
+    @Test
+    @Tag("psql")
+    void theRequestersPsqlSessionIsHers() throws Exception {
+        withJanesAnalyticsCredential(role -> {
+            Run exec = run(CREDS_EXEC, Map.of());
+            assertEquals(0, exec.exit(), exec.toString());
+            assertTrue(exec.stdout().contains(role), exec.toString());
+            assertTrue(exec.stderr().contains("credential for 'analytics' as " + role + ", valid until "),
+                    exec.toString());
+        });
+    }
+
+    interface WithRole {
+        void run(String role) throws Exception;
+    }
+
+    /** Sym approves jane's request for analytics; access ends again after {@code body}. */
+    private static void withJanesAnalyticsCredential(WithRole body) throws Exception {
+        String runId = Events.newRunId();
+        try (Broker broker = new Broker()) {
+            SymResponse issued = broker.handle(Events.escalate(runId, JANE, "analytics", 1800));
+            assertEquals(List.of(), issued.errors());
+            try {
+                body.run((String) issued.body().get("role"));
+            } finally {
+                assertEquals(List.of(), broker.handle(Events.deescalate(runId, JANE, "analytics")).errors());
+            }
+        }
     }
 
     /** Leaves what the command printed in target/guide-commands/, to refresh a transcript from. */
@@ -326,27 +349,6 @@ class GuideCommandsTest {
              Statement s = c.createStatement();
              java.sql.ResultSet r = s.executeQuery("SELECT hash FROM ephemeral.ledger_event WHERE seq = 3")) {
             return r.next() ? r.getString(1) : "(no seq 3)";
-        }
-    }
-
-    /** {@code --exec psql}, as the requesters' guide captured it; tagged psql, like the auditors' SQL. */
-    @Test
-    @Tag("psql")
-    void theRequestersPsqlSessionIsHers() throws Exception {
-        String runId = Events.newRunId();
-        try (Broker broker = new Broker()) {
-            SymResponse issued = broker.handle(Events.escalate(runId, JANE, "analytics", 1800));
-            assertEquals(List.of(), issued.errors());
-            String role = (String) issued.body().get("role");
-            try {
-                Run exec = run(CREDS_EXEC, Map.of());
-                assertEquals(0, exec.exit(), exec.toString());
-                assertTrue(exec.stdout().contains(role), exec.toString());
-                assertTrue(exec.stderr().contains("credential for 'analytics' as " + role + ", valid until "),
-                        exec.toString());
-            } finally {
-                assertEquals(List.of(), broker.handle(Events.deescalate(runId, JANE, "analytics")).errors());
-            }
         }
     }
 
