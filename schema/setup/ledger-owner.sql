@@ -1,6 +1,6 @@
 -- The ledger's owner: a role of its own, neither a superuser nor the bot. Run this as a superuser
 -- in the ledger database (the target database unless BROKER_LEDGER_URL names another), then set
--- its password from psql with \password ledger_owner, then run `pg-ephemeral migrate` as README
+-- its password from psql with \password ledger_owner, then run `pg-ephemeral migrate` as docs/operators.md
 -- says. The owner needs exactly this:
 
 CREATE ROLE ledger_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;

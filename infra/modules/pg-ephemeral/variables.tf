@@ -224,7 +224,7 @@ variable "connect_host" {
 }
 
 variable "targets" {
-  description = "BROKER_TARGETS allow-list: Sym target name => PostgreSQL roles granted to a credential for it (the last role may end in ':noinherit' and ':allow=pg_read_all_data+...', the opt-in to predefined roles README describes). Each name becomes one sym_target in infra/sym."
+  description = "BROKER_TARGETS allow-list: Sym target name => PostgreSQL roles granted to a credential for it (the last role may end in ':noinherit' and ':allow=pg_read_all_data+...', the opt-in to predefined roles docs/operators.md describes). Each name becomes one sym_target in infra/sym."
   type        = map(list(string))
 
   validation {

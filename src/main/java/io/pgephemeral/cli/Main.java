@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar pg-ephemeral.jar}: the broker's command line. */
 @Command(name = "pg-ephemeral",
         description = "Temporary PostgreSQL credentials for Sym access requests.%n"
-                + "Configuration comes from BROKER_* environment variables (see README).",
+                + "Configuration comes from BROKER_* environment variables (see docs/operators.md).",
         mixinStandardHelpOptions = true,
         version = "pg-ephemeral 0.1.0",
         subcommands = {InvokeCommand.class, SweepCommand.class, MigrateCommand.class, DemoNotice.class,

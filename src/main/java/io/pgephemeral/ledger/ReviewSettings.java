@@ -7,7 +7,7 @@ import java.time.Instant;
 
 /**
  * What an access review covers and what it flags. Every threshold is an option of
- * {@code ledger report}, with the defaults README documents.
+ * {@code ledger report}, with the defaults docs/auditors.md documents.
  *
  * @param since            the period's start (inclusive)
  * @param until            the period's end (exclusive)

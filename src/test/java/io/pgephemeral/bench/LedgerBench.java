@@ -53,7 +53,7 @@ import java.util.UUID;
  * <p>Figures: {@code ledger_verify_<rows>_rate} (rows/s) and {@code _time} (s), the median of
  * three runs of {@link ChainVerifier} as {@code ledger verify} runs it; {@code audit_<query>_<rows>}
  * (ms), the median of 15 runs after five warm-ups, each on a fresh plan as the CLI's one query per
- * connection gets: {@code active} ({@code SELECT * FROM audit_active}, what the README's auditors run
+ * connection gets: {@code active} ({@code SELECT * FROM audit_active}, what the auditors' guide runs
  * in psql), {@code list_active} ({@code ledger list --active}), {@code requester}, {@code target_since}
  * (one target, credentials active in the last 30 days) and {@code approver}, each the newest 200
  * through {@link AuditQueries}, for the busiest requester, target and approver;

@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The command line in its own JVM, configured only by environment variables with the names README
- * documents (Micronaut's own mapping of them, which the in-process runs replace), and reaching
+ * The command line in its own JVM, configured only by environment variables with the names
+ * docs/operators.md documents (Micronaut's own mapping of them, which the in-process runs replace), and reaching
  * Secrets Manager through the SDK's standard endpoint variable; the rest in-process.
  */
 class CommandLineTest {

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * by the CLI in a JVM of its own as an auditor's login (ephemeral_auditor only, password in
  * PGPASSWORD), and Chromium must render it without a single console message (a script error or a
  * blocked fetch would be one) with one bar per credential in its DOM. The screenshot is left in
- * {@code target/ledger-report.png}; README's is a copy of it.
+ * {@code target/ledger-report.png}; docs/auditors.md shows a copy of it (docs/ledger-report.png).
  *
  * <p>Tagged {@code browser}: README's test command needs nothing but JDK 17 and Maven, so this one
  * runs when asked ({@code mvn -Dgroups=browser -Dtest.excludedGroups= test}, as .ci/run does after

@@ -38,9 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code migrate} as a new operator meets it: on a cluster of its own (roles are cluster-wide, and
- * the shared test cluster already has {@code ephemeral_auditor}), with the privileges README lists
+ * the shared test cluster already has {@code ephemeral_auditor}), with the privileges docs/operators.md lists
  * and nothing more. It must refuse to make the bot the ledger's owner, say why a migration failed
- * and what to do, and README's set-up must work exactly as written. The broker then refuses to
+ * and what to do, and the guide's set-up must work exactly as written. The broker then refuses to
  * work on a ledger older than it needs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -115,8 +115,8 @@ class LedgerSetupTest {
     }
 
     /**
-     * README's set-up, exactly: a superuser runs schema/setup/ledger-owner.sql and sets the
-     * owner's password; then README's migrate command, its arguments read from README, runs as
+     * The operators' guide's set-up, exactly: a superuser runs schema/setup/ledger-owner.sql and sets
+     * the owner's password; then the guide's migrate command ({@link #GUIDE_MIGRATE}) runs as
      * the owner, who is neither a superuser nor holds CREATEROLE. The bot may then only insert
      * and read, and cannot switch the append-only trigger off.
      */
@@ -127,10 +127,10 @@ class LedgerSetupTest {
         String ownerPassword = new PasswordGenerator().generate(32);
         try (Connection c = server.superuser(database); Statement s = c.createStatement()) {
             SqlScript.run(c, TestEnvironment.resource("schema/setup/ledger-owner.sql"));
-            // What README's "\password ledger_owner" does.
+            // What the guide's "\password ledger_owner" does.
             s.execute("ALTER ROLE ledger_owner PASSWORD " + Sql.literal(verifier(ownerPassword)));
         }
-        List<String> args = readmeMigrateCommand();
+        List<String> args = guideMigrateCommand();
         args.set(args.indexOf("--url") + 1, server.jdbcUrl(database));
         Map<String, String> env = new HashMap<>();
         env.put("PGPASSWORD", ownerPassword);
@@ -238,15 +238,17 @@ class LedgerSetupTest {
         assertEquals(newest, LedgerMigrations.VERSION);
     }
 
-    /** The arguments of README's migrate command, after {@code pg-ephemeral.jar}. */
-    private static List<String> readmeMigrateCommand() throws Exception {
-        for (String line : Files.readAllLines(Path.of("README.md"))) {
-            if (line.startsWith("PGPASSWORD=") && line.contains("pg-ephemeral.jar migrate")) {
-                String tail = line.substring(line.indexOf("pg-ephemeral.jar") + "pg-ephemeral.jar".length()).strip();
-                return new ArrayList<>(Arrays.asList(tail.split("\\s+")));
-            }
-        }
-        throw new AssertionError("README has no migrate command");
+    /**
+     * The migrate command of docs/operators.md, as it shows it (DocumentedCommandsTest checks the
+     * guide shows exactly this).
+     */
+    static final String GUIDE_MIGRATE =
+            "PGPASSWORD=... java -jar target/pg-ephemeral.jar migrate --url jdbc:postgresql://db.internal:5432/app --user ledger_owner --writer ephemeral_bot";
+
+    /** The arguments of the guide's migrate command, after {@code pg-ephemeral.jar}. */
+    private static List<String> guideMigrateCommand() {
+        String tail = GUIDE_MIGRATE.substring(GUIDE_MIGRATE.indexOf("pg-ephemeral.jar") + "pg-ephemeral.jar".length());
+        return new ArrayList<>(Arrays.asList(tail.strip().split("\\s+")));
     }
 
     private static String newLogin(String role, String database) throws SQLException {

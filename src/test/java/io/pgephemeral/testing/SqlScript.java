@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * Runs the plain SQL scripts in {@code schema/setup}: statements end with {@code ;} at the end of a
  * line, {@code --} starts a comment, and lines starting with {@code \} (psql commands) are skipped.
- * The scripts are written to that rule, so tests and demo run exactly what README tells users to run.
+ * The scripts are written to that rule, so tests and demo run exactly what docs/operators.md tells users to run.
  */
 public final class SqlScript {
 

@@ -19,7 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One real PostgreSQL and one fake Secrets Manager for the whole test run, set up the way README
+ * One real PostgreSQL and one fake Secrets Manager for the whole test run, set up the way docs/operators.md
  * tells users to: target roles, then {@code schema/setup/bot-setup-*.sql} as is, the bot's password
  * as a SCRAM verifier, and the ledger migrated by a superuser with the bot as writer.
  *
@@ -114,7 +114,7 @@ public final class TestEnvironment {
     }
 
     /**
-     * Sets a fresh server up as README says, with the tests' target roles; also used for the
+     * Sets a fresh server up as docs/operators.md says, with the tests' target roles; also used for the
      * second server of the TLS tests.
      */
     static void setUp(Connection admin, int serverMajor, String botPassword) throws SQLException, IOException {
@@ -134,13 +134,13 @@ public final class TestEnvironment {
         String setup = serverMajor >= 16 ? "bot-setup-pg16.sql" : "bot-setup-pg13-15.sql";
         SqlScript.run(admin, resource("schema/setup/" + setup));
         if (serverMajor >= 16) {
-            // The same line README asks for, once per extra target role of the tests.
+            // The same line docs/operators.md asks for, once per extra target role of the tests.
             SqlScript.run(admin, """
                     GRANT analytics_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     GRANT orders_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     """);
         }
-        // REASSIGN OWNED needs the privileges of the receiving role (README, reassign-owned).
+        // REASSIGN OWNED needs the privileges of the receiving role (docs/operators.md, Database setup).
         SqlScript.run(admin, "GRANT object_heir TO ephemeral_bot;");
         try (Statement s = admin.createStatement()) {
             s.execute("ALTER ROLE " + BOT + " PASSWORD " + Sql.literal(ScramVerifier.of(botPassword,
