@@ -2,6 +2,7 @@ package io.pgephemeral.ledger;
 
 import io.pgephemeral.broker.Deadline;
 import io.pgephemeral.database.Sql;
+import io.pgephemeral.database.Timestamps;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -11,8 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -252,21 +251,17 @@ public final class LedgerChain {
         p.setString(i++, e.runId());
         p.setInt(i++, e.attempt());
         p.setString(i++, e.event());
-        p.setObject(i++, utc(e.recordedAt()));
+        p.setObject(i++, Timestamps.utc(e.recordedAt()));
         p.setString(i++, e.requester());
         p.setString(i++, e.approver());
         p.setString(i++, e.reason());
         p.setString(i++, e.target());
         p.setString(i++, e.roleName());
         p.setString(i++, e.secretId());
-        p.setObject(i++, utc(e.validUntil()));
+        p.setObject(i++, Timestamps.utc(e.validUntil()));
         p.setString(i++, e.actor());
         p.setString(i++, e.detail());
         p.setString(i++, e.prevHash());
         p.setString(i, e.hash());
-    }
-
-    private static OffsetDateTime utc(Instant at) {
-        return OffsetDateTime.ofInstant(at, ZoneOffset.UTC);
     }
 }
