@@ -437,16 +437,7 @@ public final class Benchmark {
             command.addAll(jvmFlags);
             command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
             ProcessBuilder pb = new ProcessBuilder(command);
-            Map<String, String> e = pb.environment();
-            e.put("BROKER_DB_URL", env.jdbcUrl());
-            e.put("BROKER_DB_USER", TestEnvironment.BOT);
-            e.put("BROKER_DB_PASSWORD", env.botPassword());
-            e.put("BROKER_TARGETS", "readonly=readonly");
-            e.put("AWS_REGION", "us-east-1");
-            e.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
-            e.put("AWS_SECRET_ACCESS_KEY", "example");
-            e.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", env.secretsManager().endpoint().toString());
-            e.put("PG_EPHEMERAL_LOG_LEVEL", "WARN");
+            ColdStart.configure(pb.environment(), env);
             pb.redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD);
             long start = System.nanoTime();
             Process p = pb.start();

@@ -19,6 +19,19 @@ public final class ColdStart {
     private ColdStart() {
     }
 
+    /** The environment a cold start gets: the test server's bot and the fake Secrets Manager. */
+    static void configure(Map<String, String> e, io.pgephemeral.testing.TestEnvironment env) {
+        e.put("BROKER_DB_URL", env.jdbcUrl());
+        e.put("BROKER_DB_USER", io.pgephemeral.testing.TestEnvironment.BOT);
+        e.put("BROKER_DB_PASSWORD", env.botPassword());
+        e.put("BROKER_TARGETS", "readonly=readonly");
+        e.put("AWS_REGION", "us-east-1");
+        e.put("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+        e.put("AWS_SECRET_ACCESS_KEY", "example");
+        e.put("AWS_ENDPOINT_URL_SECRETS_MANAGER", env.secretsManager().endpoint().toString());
+        e.put("PG_EPHEMERAL_LOG_LEVEL", "WARN");
+    }
+
     public static void main(String[] args) throws Exception {
         byte[] event = Files.readAllBytes(Path.of(args[0]));
         try (BrokerFunction function = new BrokerFunction()) {
