@@ -27,7 +27,7 @@ import java.util.Map;
  * <p>Arguments: escalate event file, deescalate event file, requester prefix, warm-up count,
  * timed count. Protocol on stdout/stdin: prints {@code READY} after the warm-up; waits for a
  * {@code GO} line; runs the timed escalations; prints {@code DONE <wall ns> <process cpu ns>
- * <thread cpu ns> <p50 ns> <errors>}; deescalates what it issued (untimed); prints {@code CLEAN}.
+ * <thread cpu ns> <p50 ns> <errors> <JIT ms> <GC ms>}; deescalates what it issued (untimed); prints {@code CLEAN}.
  * The CPU figures cover only the timed loop: the process's (handler thread, GC and JIT: what a
  * Lambda is billed for) and the calling thread's alone.
  */
@@ -62,6 +62,8 @@ public final class ProcessCaller {
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             long[] latency = new long[ops];
             int errors = 0;
+            long jit0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+            long gc0 = gcMillis();
             long cpu0 = os.getProcessCpuTime();
             long thread0 = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
@@ -76,8 +78,11 @@ public final class ProcessCaller {
             long wall = System.nanoTime() - start;
             long thread = threads.getCurrentThreadCpuTime() - thread0;
             long cpu = os.getProcessCpuTime() - cpu0;
+            long jit = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
+            long gc = gcMillis() - gc0;
             Arrays.sort(latency);
-            System.out.println("DONE " + wall + " " + cpu + " " + thread + " " + latency[ops / 2] + " " + errors);
+            System.out.println("DONE " + wall + " " + cpu + " " + thread + " " + latency[ops / 2] + " " + errors
+                    + " " + jit + " " + gc);
             System.out.flush();
             for (String[] call : issued) {
                 function.handleRequest(event(json, deescalate, call, null), null);
@@ -97,6 +102,15 @@ public final class ProcessCaller {
             Events.set(event, duration, "fields", "duration");
         }
         return event;
+    }
+
+    /** The collectors' accumulated time (wall time of pauses and concurrent work, as the JVM reports it). */
+    private static long gcMillis() {
+        long total = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            total += Math.max(0, gc.getCollectionTime());
+        }
+        return total;
     }
 
     private static void require(SymResponse r) {
