@@ -41,13 +41,26 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Benchmark {
 
-    private record Size(int latencyRuns, int throughputOps, int coldStarts, int[] sweeps, int[] ledgerRows) {
+    /**
+     * processCallers, processWarmups, processOps: the per-process mode's caller counts, and each
+     * child's untimed warm-up and timed escalations.
+     */
+    private record Size(int latencyRuns, int throughputOps, int coldStarts, int[] sweeps, int[] ledgerRows,
+                        int[] processCallers, int processWarmups, int processOps) {
     }
 
     private static final Map<String, Size> SIZES = Map.of(
-            "tiny", new Size(10, 8, 1, new int[] {20}, new int[] {1_000}),
-            "small", new Size(200, 64, 5, new int[] {1000}, new int[] {100_000}),
-            "large", new Size(1000, 320, 7, new int[] {1000, 10000}, new int[] {100_000, 1_000_000}));
+            "tiny", new Size(10, 8, 1, new int[] {20}, new int[] {1_000}, new int[] {1, 2}, 2, 4),
+            "small", new Size(200, 64, 5, new int[] {1000}, new int[] {100_000}, new int[] {1, 4, 16}, 100, 40),
+            "large", new Size(1000, 320, 7, new int[] {1000, 10000}, new int[] {100_000, 1_000_000},
+                    new int[] {1, 4, 16}, 100, 200));
+
+    /**
+     * The per-process children's JVM flags. A heap bound like a small Lambda's, so 16 children fit
+     * beside everything else; not the cold start's C1-only flags, because this mode measures the
+     * steady state and compares it with the in-process mode, which runs with full tiered compilation.
+     */
+    static final List<String> PROCESS_CALLER_FLAGS = List.of("-Xmx256m");
 
     /** name -> {value, unit}, in the order measured. */
     private final Map<String, Object[]> results = new LinkedHashMap<>();
@@ -67,7 +80,7 @@ public final class Benchmark {
             bench.run(size);
             bench.report(sizeName);
             status = 0;
-        } catch (Exception | AssertionError e) {
+        } catch (Exception | Error e) { // Error: TestEnvironment.Unavailable, a server that did not set up
             System.err.println("benchmark failed: " + e);
             for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
                 System.err.println("  caused by: " + cause);
@@ -90,6 +103,9 @@ public final class Benchmark {
             floorThroughput(size, callers, false);
         }
         record("escalate_throughput_16_target", 0.8 * figure("floor_throughput_16"), "escalations/s");
+        for (int callers : size.processCallers()) {
+            perProcessThroughput(size, callers);
+        }
         for (int n : size.sweeps()) {
             sweep(n, true);
             sweep(n, false);
@@ -323,6 +339,101 @@ public final class Benchmark {
             }
         }
         brokers.subList(1, brokers.size()).forEach(Broker::close);
+    }
+
+    /**
+     * The deployment's shape: each caller a JVM of its own (one Lambda instance each), building one
+     * handler from the environment, warmed, then all released together through their stdin. Each
+     * child times its own loop of escalations and its own process CPU over that loop only, so
+     * neither a shared heap and JIT nor the fake Secrets Manager (in this JVM) count against it.
+     */
+    private void perProcessThroughput(Size size, int callers) throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "bench"));
+        Path up = dir.resolve("process-escalate.json");
+        Path down = dir.resolve("process-deescalate.json");
+        Files.write(up, env.json().writeValueAsBytes(Events.escalate(Events.newRunId(), "x@acme.example", "readonly", "1h")));
+        Files.write(down, env.json().writeValueAsBytes(Events.deescalate(Events.newRunId(), "x@acme.example", "readonly")));
+        List<Process> children = new ArrayList<>();
+        List<BufferedReader> outs = new ArrayList<>();
+        try {
+            for (int i = 0; i < callers; i++) {
+                List<String> command = new ArrayList<>(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                command.addAll(PROCESS_CALLER_FLAGS);
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"), ProcessCaller.class.getName(),
+                        up.toString(), down.toString(), "proc" + users.incrementAndGet() + "_" + i + "_",
+                        String.valueOf(size.processWarmups()), String.valueOf(size.processOps())));
+                ProcessBuilder pb = new ProcessBuilder(command);
+                ColdStart.configure(pb.environment(), env);
+                pb.redirectError(dir.resolve("process-caller-" + i + ".log").toFile());
+                Process p = pb.start();
+                children.add(p);
+                outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
+            }
+            // A hung child must not hang the benchmark: past this bound its output ends and expect() says so.
+            java.util.concurrent.CompletableFuture.runAsync(() -> children.forEach(Process::destroyForcibly),
+                    java.util.concurrent.CompletableFuture.delayedExecutor(10, TimeUnit.MINUTES));
+            for (int i = 0; i < callers; i++) {
+                expect(outs.get(i), "READY", i);
+            }
+            long[] machineBefore = machineCpuTicks();
+            for (Process p : children) {
+                p.getOutputStream().write("GO\n".getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().flush();
+            }
+            long maxWall = 0;
+            long cpu = 0;
+            long threadCpu = 0;
+            long errors = 0;
+            long jit = 0;
+            long gc = 0;
+            List<Double> medians = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                String[] f = expect(outs.get(i), "DONE ", i).split(" ");
+                maxWall = Math.max(maxWall, Long.parseLong(f[1]));
+                cpu += Long.parseLong(f[2]);
+                threadCpu += Long.parseLong(f[3]);
+                medians.add(Long.parseLong(f[4]) / 1e6);
+                errors += Long.parseLong(f[5]);
+                jit += Long.parseLong(f[6]);
+                gc += Long.parseLong(f[7]);
+            }
+            long[] machineAfter = machineCpuTicks();
+            for (int i = 0; i < callers; i++) {
+                expect(outs.get(i), "CLEAN", i);
+            }
+            int ops = callers * size.processOps();
+            medians.sort(Double::compare);
+            String at = "_at_" + callers;
+            record("process_escalate_throughput" + at, ops / (maxWall / 1e9), "escalations/s");
+            record("process_machine_cpu_busy" + at, 100.0 * (machineAfter[0] - machineBefore[0])
+                    / Math.max(1, machineAfter[1] - machineBefore[1]), "%");
+            // Per handler: the whole child process (handler thread, GC, JIT), then its calling thread alone.
+            record("process_cpu_per_escalation" + at, cpu / 1e6 / ops, "ms");
+            record("process_thread_cpu_per_escalation" + at, threadCpu / 1e6 / ops, "ms");
+            // Where the rest of the process's CPU goes: the JIT compilers' and the collectors' time
+            // (elapsed, as the JVM accounts it; compiler threads run mostly alongside the handler).
+            record("process_jit_per_escalation" + at, (double) jit / ops, "ms");
+            record("process_gc_per_escalation" + at, (double) gc / ops, "ms");
+            record("process_escalate_p50" + at, medians.get(medians.size() / 2), "ms");
+            record("process_escalate_errors" + at, errors, "errors");
+        } finally {
+            for (Process p : children) {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** The child's next line, which must start with {@code prefix}; otherwise where to look. */
+    private static String expect(BufferedReader out, String prefix, int child) throws Exception {
+        String line = out.readLine();
+        if (line == null || !line.startsWith(prefix)) {
+            throw new IllegalStateException("per-process caller " + child + " sent " + line + " instead of " + prefix.trim()
+                    + ": see target/bench/process-caller-" + child + ".log");
+        }
+        return line;
     }
 
     // ---- the sweep ----
