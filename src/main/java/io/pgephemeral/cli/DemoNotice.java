@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 public class DemoNotice implements Callable<Integer> {
 
     static final String MESSAGE = "demo: not part of the released jar; from a source checkout run "
-            + "'mvn -q -DskipTests test-compile exec:java@demo' (see docs/development.md)";
+            + "'mvn -B -DskipTests test-compile exec:java@demo' (see docs/development.md)";
 
     @Override
     public Integer call() {

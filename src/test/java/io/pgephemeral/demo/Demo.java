@@ -38,7 +38,7 @@ import java.util.stream.Stream;
  * ledger, deescalates, and shows the login refused.
  *
  * <p>It lives in test sources, not in the Lambda jar: it needs the embedded server and its
- * binaries, which are test-scoped. {@code mvn -q -DskipTests test-compile exec:java@demo} runs it.
+ * binaries, which are test-scoped. {@code mvn -B -DskipTests test-compile exec:java@demo} runs it.
  */
 public final class Demo {
 

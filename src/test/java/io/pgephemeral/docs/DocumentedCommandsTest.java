@@ -115,7 +115,7 @@ class DocumentedCommandsTest {
         List<String> problems = new ArrayList<>();
         List<Shown> readme = commands(Path.of("README.md"), problems);
         assertEquals(List.of(), problems);
-        assertEquals(List.of("mvn -B verify", "mvn -q -DskipTests test-compile exec:java@demo"),
+        assertEquals(List.of("mvn -B verify", "mvn -B -DskipTests test-compile exec:java@demo"),
                 readme.stream().map(Shown::command).toList());
     }
 
