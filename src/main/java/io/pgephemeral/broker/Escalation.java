@@ -19,14 +19,21 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Issues a credential for an approved request: a new login valid for the granted duration, its
  * password in the requester's secret, and the ledger's record of both.
  *
  * <p>Order of work: record the request (a credential that cannot be recorded is never issued),
- * create the role, store the secret, record the issue. A failure at any step undoes the earlier
+ * create the role and store the secret side by side, record the issue. A failure at any step undoes the earlier
  * ones and records the failure, so a failed escalation leaves no login and no secret behind.
  */
 @Singleton
@@ -48,6 +55,8 @@ public class Escalation {
     /** Targets that passed {@link #requireSafe}. */
     private final Set<String> vetted = ConcurrentHashMap.newKeySet();
     private volatile boolean surveyed;
+    private static final int WORKERS = 4;
+    private ExecutorService workers;
 
     public Escalation(TargetAllowList targets, DurationPolicy durations, RoleNames roleNames,
                       PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, CredentialLedger ledger,
@@ -92,10 +101,14 @@ public class Escalation {
             attempt = last.attempt() + 1;
         }
 
-        // Everything expensive and random happens before any lock is taken.
+        // Everything expensive and random happens before any lock is taken. The verifier (4,096
+        // rounds of HMAC) is worked out beside the write of the request, which only waits on the
+        // database.
         Password password = new Password(passwords.generate(settings.passwordLength()));
-        String verifier = ScramVerifier.of(password.reveal(), passwords.randomBytes(ScramVerifier.saltBytes()),
-                ScramVerifier.DEFAULT_ITERATIONS);
+        byte[] salt = passwords.randomBytes(ScramVerifier.saltBytes());
+        Deadline deadline = Deadline.current();
+        CompletableFuture<String> verifier = CompletableFuture.supplyAsync(
+                () -> ScramVerifier.of(password.reveal(), salt, ScramVerifier.DEFAULT_ITERATIONS), workers());
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant validUntil = now.plus(granted);
         String roleName = roleNames.next(request.requester(), target.name());
@@ -107,10 +120,28 @@ public class Escalation {
                 roleName, secretName, validUntil, request.approver(), capped);
         ledger.record(requested);
 
+        CompletableFuture<StoredSecret> secret = null;
         try {
-            roles.create(new NewLogin(roleName, verifier, validUntil, target, settings.connectionLimit()));
-            StoredSecret secret = store.store(new IssuedCredential(request.requester(), target.name(), roleName,
-                    password, endpoint, validUntil), version(request.runId(), attempt));
+            // The secret's write and the role's transaction are independent round trips, so they run
+            // side by side. A secret written before its role exists holds a password nothing accepts
+            // yet; if either fails, both are undone, and the undo waits for the write to land first.
+            int storedAttempt = attempt;
+            secret = CompletableFuture.supplyAsync(() -> deadline.call(() -> store.store(new IssuedCredential(
+                    request.requester(), target.name(), roleName, password, endpoint, validUntil),
+                    version(request.runId(), storedAttempt))), workers());
+            RuntimeException roleFailure = null;
+            try {
+                roles.create(new NewLogin(roleName, join(verifier, "the password's verifier", deadline), validUntil,
+                        target, settings.connectionLimit()));
+            } catch (RuntimeException e) {
+                roleFailure = e;
+            }
+            // The write is bounded by this invocation's deadline on its own thread and reports its
+            // own timeout; the wait for it may last into the reserve so that report comes first.
+            StoredSecret stored = join(secret, "the secret's write", deadline.forCleanup());
+            if (roleFailure != null) {
+                throw roleFailure;
+            }
             if (!ledger.recordIfOpen(requested.next(CredentialEvent.ISSUED, clock.instant(), request.approver(),
                     capped))) {
                 throw new BrokerException("access for run " + request.runId() + " was ended (" + howEnded(requested)
@@ -118,13 +149,72 @@ public class Escalation {
             }
             LOG.info("issued credential={} run={} requester={} target={} role={} valid_until={}",
                     requested.credentialId(), request.runId(), request.requester(), target.name(), roleName, validUntil);
-            return new Escalated(requested.credentialId(), roleName, secret.name(), secret.location(), validUntil,
+            return new Escalated(requested.credentialId(), roleName, stored.name(), stored.location(), validUntil,
                     request.requested(), granted, false);
         } catch (RuntimeException e) {
-            // Undoing gets the time kept for it, even when the failure was running out of time.
+            // Undoing gets the time kept for it, even when the failure was running out of time. A
+            // write still under way (its wait timed out) is given that time to land before it is undone.
             int failedAttempt = attempt;
-            throw Deadline.current().forCleanup().call(() -> failed(e, request, target, requested, roleName,
-                    secretName, version(request.runId(), failedAttempt)));
+            CompletableFuture<StoredSecret> pending = secret;
+            throw deadline.forCleanup().call(() -> {
+                settle(pending);
+                return failed(e, request, target, requested, roleName, secretName,
+                        version(request.runId(), failedAttempt));
+            });
+        }
+    }
+
+    /**
+     * Waits for work handed to a worker, no longer than {@code deadline} allows; its failure is
+     * thrown as it was thrown there.
+     */
+    private static <T> T join(CompletableFuture<T> work, String what, Deadline deadline) {
+        try {
+            return work.get(deadline.bound(Duration.ofMinutes(1)).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new BrokerException(what + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new Deadline.Exceeded("waiting for " + what);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BrokerException("interrupted while waiting for " + what);
+        }
+    }
+
+    /** Lets a write still in flight finish (or fail) within the cleanup's time, before it is undone. */
+    private static void settle(CompletableFuture<?> work) {
+        if (work == null || work.isDone()) {
+            return;
+        }
+        try {
+            join(work, "the secret's write", Deadline.current());
+        } catch (RuntimeException ignored) {
+            // its failure is not the one to report; the undo below removes whatever it left
+        }
+    }
+
+    /**
+     * Workers for the escalation's side work (the verifier, the secret's write), started on first
+     * use. Each task is short and never waits on another, so a few threads serve any number of
+     * escalations in one instance; Lambda runs one at a time.
+     */
+    private synchronized ExecutorService workers() {
+        if (workers == null) {
+            AtomicInteger n = new AtomicInteger();
+            workers = Executors.newFixedThreadPool(WORKERS, r -> {
+                Thread t = new Thread(r, "escalation-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return workers;
+    }
+
+    @jakarta.annotation.PreDestroy
+    synchronized void close() {
+        if (workers != null) {
+            workers.shutdown();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.pgephemeral.broker;
 
 import io.pgephemeral.testing.memory.InMemoryBroker;
+import io.pgephemeral.testing.memory.PortCalls;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -96,5 +97,55 @@ class EscalationFastTest {
 
         assertThrows(RequestRefused.class, () -> broker.escalation.escalate(mallory));
         assertFalse(broker.secrets.names().stream().anyMatch(n -> n.contains("mallory")));
+    }
+
+    @Test
+    void theSecretIsStoredWhileTheRoleIsBeingCreated() throws Exception {
+        Escalated[] done = new Escalated[1];
+        Thread escalating = new Thread(() -> done[0] = broker.escalation.escalate(escalate(RUN)), "escalating");
+        PortCalls.Pause creating = broker.calls.pauseAt("roles.create", escalating);
+        PortCalls.Pause storing = broker.calls.pauseAtAnyThread("secrets.store");
+        escalating.start();
+
+        creating.awaitReached();
+        // The role's transaction is held open: the secret's write still gets going beside it,
+        // instead of waiting its turn (two round trips one after the other).
+        storing.awaitReached();
+        creating.resume();
+        storing.resume();
+        escalating.join(10_000);
+
+        assertEquals(List.of(done[0].roleName()), broker.roles.names());
+        assertEquals(List.of(CredentialEvent.REQUESTED, CredentialEvent.ISSUED),
+                broker.ledger.history(done[0].credentialId()).stream().map(CredentialEntry::event).toList());
+    }
+
+    @Test
+    void aFailedRoleCreationWaitsForTheSecretsWriteBeforeUndoingIt() throws Exception {
+        broker.roles.failNext("roles.create", new BrokerException("permission denied to grant role"));
+        PortCalls.Pause storing = broker.calls.pauseAtAnyThread("secrets.store");
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread escalating = new Thread(() -> {
+            try {
+                broker.escalation.escalate(escalate(RUN));
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "escalating");
+        escalating.start();
+
+        storing.awaitReached();
+        // The role failed while the secret's write is still under way: withdrawing now would run
+        // before the write and leave the password behind once the write lands.
+        escalating.join(200);
+        assertTrue(escalating.isAlive(), "the escalation ended before its secret's write did");
+        storing.resume();
+        escalating.join(10_000);
+
+        assertTrue(failure[0] instanceof BrokerException, String.valueOf(failure[0]));
+        assertEquals(List.of(), broker.roles.names());
+        assertEquals(List.of(), broker.secrets.names());
+        assertEquals(List.of(CredentialEvent.REQUESTED, CredentialEvent.FAILED),
+                broker.ledger.all().stream().map(CredentialEntry::event).toList());
     }
 }

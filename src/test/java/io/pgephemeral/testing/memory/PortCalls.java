@@ -19,7 +19,8 @@ public final class PortCalls {
 
     void enter(String call) {
         Pause pause = pauses.get(call);
-        if (pause != null && pause.thread == Thread.currentThread() && pauses.remove(call, pause)) {
+        if (pause != null && (pause.thread == null || pause.thread == Thread.currentThread())
+                && pauses.remove(call, pause)) {
             pause.reached.countDown();
             await(pause.resume, "the test to resume " + call);
         }
@@ -28,6 +29,16 @@ public final class PortCalls {
     /** The first time {@code thread} makes {@code call}, it stops before the call until resumed. */
     public Pause pauseAt(String call, Thread thread) {
         Pause pause = new Pause(call, thread);
+        pauses.put(call, pause);
+        return pause;
+    }
+
+    /**
+     * The first thread, whichever it is, that makes {@code call} stops before it until resumed: for
+     * a call the use case hands to a worker thread of its own.
+     */
+    public Pause pauseAtAnyThread(String call) {
+        Pause pause = new Pause(call, null);
         pauses.put(call, pause);
         return pause;
     }
@@ -43,7 +54,7 @@ public final class PortCalls {
         }
     }
 
-    /** One thread held before one call. */
+    /** One thread held before one call; {@code thread} null for whichever gets there first. */
     public static final class Pause {
         private final String call;
         private final Thread thread;
@@ -57,7 +68,7 @@ public final class PortCalls {
 
         /** Waits until the thread is held at the call; fails if it never gets there. */
         public void awaitReached() {
-            await(reached, thread.getName() + " to reach " + call);
+            await(reached, (thread == null ? "a thread" : thread.getName()) + " to reach " + call);
         }
 
         /** Whether the thread got to the call (it may end before it, e.g. refused earlier). */
