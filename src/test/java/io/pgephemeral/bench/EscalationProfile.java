@@ -100,6 +100,7 @@ public final class EscalationProfile {
             }
             String name = info.getThreadName();
             String group = info.getThreadId() == self ? "the calling thread (the broker)"
+                    : name.startsWith("escalation-") ? "the escalation's workers (verifier, secret's write)"
                     : name.startsWith("fake-") || name.startsWith("HTTP-Dispatcher") || name.startsWith("idle-timeout")
                     ? "the fake Secrets Manager (test code)" : "other Java threads";
             cpu.merge(group, used, Long::sum);

@@ -16,7 +16,7 @@ import java.util.TreeMap;
 
 /**
  * Reads a Flight Recorder file of {@link EscalationProfile} for the measured window only: the
- * calling thread's CPU samples and allocations by component, and the compilations and collections
+ * broker's threads' CPU samples and allocations by component, and the compilations and collections
  * the window paid for.
  *
  * <p>A sample belongs to the innermost frame of a component the broker chose to use (the PostgreSQL
@@ -63,13 +63,13 @@ final class ProfileReport {
             String type = e.getEventType().getName();
             switch (type) {
                 case "jdk.ExecutionSample" -> {
-                    if ("main".equals(e.getThread("sampledThread").getJavaName())) {
+                    if (brokers(e.getThread("sampledThread"))) {
                         samples.merge(component(e.getStackTrace()), 1, Integer::sum);
                         total++;
                     }
                 }
                 case "jdk.ObjectAllocationSample" -> {
-                    if (e.getThread() != null && "main".equals(e.getThread().getJavaName())) {
+                    if (brokers(e.getThread())) {
                         allocated.merge(component(e.getStackTrace()), e.getLong("weight"), Long::sum);
                     }
                 }
@@ -85,16 +85,26 @@ final class ProfileReport {
                 }
             }
         }
-        System.out.printf("calling thread's CPU samples by component (%d samples):%n", total);
+        System.out.printf("the broker's threads' CPU samples by component (%d samples):%n", total);
         int all = Math.max(total, 1);
         sortedDescending(samples).forEach((component, n) ->
                 System.out.printf("  %5.1f%%  %s%n", 100.0 * n / all, component));
-        System.out.println("calling thread's allocation by component, KiB per pair (sampled):");
+        System.out.println("the broker's threads' allocation by component, KiB per pair (sampled):");
         sortedDescending(allocated).forEach((component, bytes) ->
                 System.out.printf("  %8.1f  %s%n", bytes / 1024.0 / calls, component));
         System.out.printf("in the window: %d compilations, %.2f ms compiling per pair; %d collections, "
                         + "%.3f ms paused per pair%n", compilations, compiling.toNanos() / 1e6 / calls,
                 collections, pauses.toNanos() / 1e6 / calls);
+    }
+
+    /**
+     * The threads that do the broker's work: the caller's, and the escalation's workers (the
+     * verifier, the secret's write), which the sweep's secret removals join.
+     */
+    private static boolean brokers(jdk.jfr.consumer.RecordedThread thread) {
+        String name = thread == null ? null : thread.getJavaName();
+        return name != null && (name.equals("main") || name.startsWith("escalation-")
+                || name.startsWith("secret-removal-"));
     }
 
     private static String component(RecordedStackTrace stack) {
