@@ -37,7 +37,10 @@ final class UsageErrors {
         if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
             String first = unmatched.getUnmatched().get(0);
             if (!first.startsWith("-") && !command.getSubcommands().isEmpty()) {
-                String commands = String.join(", ", command.getSubcommands().keySet());
+                // Hidden commands (the demo's notice in the jar) stay out of the list, as out of --help.
+                String commands = command.getSubcommands().entrySet().stream()
+                        .filter(sub -> !sub.getValue().getCommandSpec().usageMessage().hidden())
+                        .map(java.util.Map.Entry::getKey).collect(java.util.stream.Collectors.joining(", "));
                 String hint = EVENT_TYPES.contains(first.toLowerCase(java.util.Locale.ROOT))
                         ? " (a Sym " + first + " event is run with: " + root(command) + " invoke EVENT.json)" : "";
                 return path + ": '" + first + "' is not a command" + hint + "; the commands are " + commands

@@ -202,7 +202,7 @@ class CliMistakesTest {
         Cli.Run escalate = Cli.run(Map.of(), "escalate");
         assertEquals(2, escalate.exit(), escalate.toString());
         assertEquals("pg-ephemeral: 'escalate' is not a command (a Sym escalate event is run with: pg-ephemeral invoke"
-                + " EVENT.json); the commands are invoke, sweep, migrate, demo, ledger, creds (see 'pg-ephemeral --help')",
+                + " EVENT.json); the commands are invoke, sweep, migrate, ledger, creds (see 'pg-ephemeral --help')",
                 oneLine(escalate));
         assertEquals("", escalate.stdout());
 
