@@ -21,12 +21,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Issues a credential for an approved request: a new login valid for the granted duration, its
@@ -55,8 +49,11 @@ public class Escalation {
     /** Targets that passed {@link #requireSafe}. */
     private final Set<String> vetted = ConcurrentHashMap.newKeySet();
     private volatile boolean surveyed;
-    private static final int WORKERS = 4;
-    private ExecutorService workers;
+    /**
+     * The escalation's side work (the verifier, the secret's write): each task is short and never
+     * waits on another, so a few threads serve any number of escalations in one instance.
+     */
+    private final Workers workers = new Workers("escalation", 4);
 
     public Escalation(TargetAllowList targets, DurationPolicy durations, RoleNames roleNames,
                       PasswordGenerator passwords, DatabaseRoles roles, CredentialStore store, CredentialLedger ledger,
@@ -107,8 +104,8 @@ public class Escalation {
         Password password = new Password(passwords.generate(settings.passwordLength()));
         byte[] salt = passwords.randomBytes(ScramVerifier.saltBytes());
         Deadline deadline = Deadline.current();
-        CompletableFuture<String> verifier = CompletableFuture.supplyAsync(
-                () -> ScramVerifier.of(password.reveal(), salt, ScramVerifier.DEFAULT_ITERATIONS), workers());
+        CompletableFuture<String> verifier = workers.supply(deadline,
+                () -> ScramVerifier.of(password.reveal(), salt, ScramVerifier.DEFAULT_ITERATIONS));
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant validUntil = now.plus(granted);
         String roleName = roleNames.next(request.requester(), target.name());
@@ -126,19 +123,19 @@ public class Escalation {
             // side by side. A secret written before its role exists holds a password nothing accepts
             // yet; if either fails, both are undone, and the undo waits for the write to land first.
             int storedAttempt = attempt;
-            secret = CompletableFuture.supplyAsync(() -> deadline.call(() -> store.store(new IssuedCredential(
+            secret = workers.supply(deadline, () -> store.store(new IssuedCredential(
                     request.requester(), target.name(), roleName, password, endpoint, validUntil),
-                    version(request.runId(), storedAttempt))), workers());
+                    version(request.runId(), storedAttempt)));
             RuntimeException roleFailure = null;
             try {
-                roles.create(new NewLogin(roleName, join(verifier, "the password's verifier", deadline), validUntil,
+                roles.create(new NewLogin(roleName, Workers.join(verifier, "the password's verifier", deadline), validUntil,
                         target, settings.connectionLimit()));
             } catch (RuntimeException e) {
                 roleFailure = e;
             }
             // The write is bounded by this invocation's deadline on its own thread and reports its
             // own timeout; the wait for it may last into the reserve so that report comes first.
-            StoredSecret stored = join(secret, "the secret's write", deadline.forCleanup());
+            StoredSecret stored = Workers.join(secret, "the secret's write", deadline.forCleanup());
             if (roleFailure != null) {
                 throw roleFailure;
             }
@@ -164,58 +161,21 @@ public class Escalation {
         }
     }
 
-    /**
-     * Waits for work handed to a worker, no longer than {@code deadline} allows; its failure is
-     * thrown as it was thrown there.
-     */
-    private static <T> T join(CompletableFuture<T> work, String what, Deadline deadline) {
-        try {
-            return work.get(deadline.bound(Duration.ofMinutes(1)).toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r
-                    : new BrokerException(what + " failed: " + e.getCause(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new Deadline.Exceeded("waiting for " + what);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BrokerException("interrupted while waiting for " + what);
-        }
-    }
-
     /** Lets a write still in flight finish (or fail) within the cleanup's time, before it is undone. */
     private static void settle(CompletableFuture<?> work) {
         if (work == null || work.isDone()) {
             return;
         }
         try {
-            join(work, "the secret's write", Deadline.current());
+            Workers.join(work, "the secret's write", Deadline.current());
         } catch (RuntimeException ignored) {
             // its failure is not the one to report; the undo below removes whatever it left
         }
     }
 
-    /**
-     * Workers for the escalation's side work (the verifier, the secret's write), started on first
-     * use. Each task is short and never waits on another, so a few threads serve any number of
-     * escalations in one instance; Lambda runs one at a time.
-     */
-    private synchronized ExecutorService workers() {
-        if (workers == null) {
-            AtomicInteger n = new AtomicInteger();
-            workers = Executors.newFixedThreadPool(WORKERS, r -> {
-                Thread t = new Thread(r, "escalation-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return workers;
-    }
-
     @jakarta.annotation.PreDestroy
-    synchronized void close() {
-        if (workers != null) {
-            workers.shutdown();
-        }
+    void close() {
+        workers.close();
     }
 
     /** Undoes a failed attempt, records the failure and returns the error to answer with. */

@@ -11,9 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -30,8 +27,12 @@ public class Revoker {
     private final CredentialStore store;
     private final CredentialLedger ledger;
     private final Clock clock;
-    private static final int SECRET_WORKERS = 4;
-    private ExecutorService secretRemovals;
+    /**
+     * Four workers for the sweep's secret deletions: enough to hide the round trips, few enough to
+     * stay well inside Secrets Manager's request quotas (DeleteSecret allows 50 per second; the SDK
+     * retries a throttled call).
+     */
+    private final Workers secretRemovals = new Workers("secret-removal", 4);
 
     public Revoker(DatabaseRoles roles, CredentialStore store, CredentialLedger ledger, Clock clock) {
         this.roles = roles;
@@ -102,8 +103,8 @@ public class Revoker {
             if (removed.containsKey(credential.roleName())) {
                 secrets.put(credential, credential.secretId() == null
                         ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
-                        : CompletableFuture.supplyAsync(() -> deadline.call(() -> store.remove(credential.secretId(),
-                                Escalation.version(credential))), secretRemovals()));
+                        : secretRemovals.supply(deadline, () -> store.remove(credential.secretId(),
+                                Escalation.version(credential))));
             }
         }
         List<CredentialEntry> closes = new ArrayList<>();
@@ -115,7 +116,8 @@ public class Revoker {
                 continue;
             }
             try {
-                SecretRemoval secret = join(secrets.get(credential));
+                SecretRemoval secret = Workers.join(secrets.get(credential), "a secret's removal",
+                        Deadline.current().forCleanup());
                 closes.add(credential.next(event, clock.instant(), actor,
                         why.apply(credential) + ": " + outcome(role, secret)));
                 done.add(new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
@@ -142,42 +144,9 @@ public class Revoker {
         return out;
     }
 
-    private static SecretRemoval join(CompletableFuture<SecretRemoval> removal) {
-        try {
-            return removal.get(Deadline.current().forCleanup().bound(java.time.Duration.ofMinutes(1)).toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new BrokerException("removing a secret failed", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new Deadline.Exceeded("waiting for a secret's removal");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BrokerException("interrupted while waiting for a secret's removal");
-        }
-    }
-
-    /**
-     * Four workers for the sweep's secret deletions, started on first use: enough to hide the
-     * round trips, few enough to stay well inside Secrets Manager's request quotas (DeleteSecret
-     * allows 50 per second; the SDK retries a throttled call).
-     */
-    private synchronized ExecutorService secretRemovals() {
-        if (secretRemovals == null) {
-            AtomicInteger n = new AtomicInteger();
-            secretRemovals = Executors.newFixedThreadPool(SECRET_WORKERS, r -> {
-                Thread t = new Thread(r, "secret-removal-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return secretRemovals;
-    }
-
     @jakarta.annotation.PreDestroy
-    synchronized void close() {
-        if (secretRemovals != null) {
-            secretRemovals.shutdown();
-        }
+    void close() {
+        secretRemovals.close();
     }
 
     private Ended endOne(CredentialEntry credential, CredentialEvent event, String actor,
