@@ -22,3 +22,30 @@ GRANT pg_signal_backend TO ephemeral_bot;
 
 -- One line per target role.
 GRANT readonly TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
+
+-- Creator roles (set BROKER_CREATOR_ROLES to their names). On 16+ every CREATE, ALTER and DROP ROLE
+-- the bot runs walks all the ADMIN memberships of the role running it, one per live temporary login,
+-- and its cost grows with their number (docs/role-ddl-scaling.md). The bot instead creates each login
+-- as one of these roles, picked by the login's name, with SET LOCAL ROLE; each holds a sixteenth of
+-- the logins. A creator can make and administer roles, and grant the marker and the target roles,
+-- but uses none of them (INHERIT FALSE, SET FALSE) and cannot log in. The bot may SET ROLE to it but
+-- not inherit from it (INHERIT FALSE), so the bot's own privileges stay as above. The broker checks
+-- each creator at start and refuses one that can do more.
+-- `targets` lists the same roles as the GRANT lines above.
+DO $$
+DECLARE
+    targets text[] := ARRAY['readonly'];
+    creator text;
+    target text;
+BEGIN
+    FOR k IN 0..15 LOOP
+        creator := format('ephemeral_creator_%s', lpad(k::text, 2, '0'));
+        EXECUTE format('CREATE ROLE %I NOLOGIN CREATEROLE', creator);
+        EXECUTE format('GRANT ephemeral_managed TO %I WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', creator);
+        FOREACH target IN ARRAY targets LOOP
+            EXECUTE format('GRANT %I TO %I WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', target, creator);
+        END LOOP;
+        EXECUTE format('GRANT %I TO ephemeral_bot WITH INHERIT FALSE, SET TRUE', creator);
+    END LOOP;
+END
+$$;

@@ -47,6 +47,7 @@ locals {
     },
     var.ledger_url == null ? {} : { BROKER_LEDGER_URL = var.ledger_url },
     var.connect_host == null ? {} : { BROKER_CONNECT_HOST = var.connect_host },
+    length(var.creator_roles) == 0 ? {} : { BROKER_CREATOR_ROLES = join(",", var.creator_roles) },
     var.db_ca_bundle == null ? {} : { BROKER_DB_CA_BUNDLE = var.db_ca_bundle },
     # The broker refuses an unverified connection on its own; the module's opt-out is its opt-out.
     var.allow_database_without_verified_tls ? { BROKER_DB_TLS = "insecure-allow-unverified" } : {},

@@ -217,6 +217,17 @@ variable "allow_database_without_verified_tls" {
   default     = false
 }
 
+variable "creator_roles" {
+  description = "BROKER_CREATOR_ROLES (PostgreSQL 16+ only, advised there): the creator roles schema/setup/bot-setup-pg16.sql makes, e.g. [for i in range(16) : format(\"ephemeral_creator_%02d\", i)]. The bot makes each login as one of them, so role DDL stays fast with thousands of live logins (docs/operators.md). []: not set; the bot creates logins itself."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.creator_roles) <= 64 && length(distinct(var.creator_roles)) == length(var.creator_roles) && alltrue([for r in var.creator_roles : can(regex("^[a-z_][a-z0-9_]{0,62}$", r)) && !startswith(r, "pg_")])
+    error_message = "creator_roles: at most 64 distinct role names, each lower-case letters, digits and _ (at most 63), not starting with pg_."
+  }
+}
+
 variable "connect_host" {
   description = "BROKER_CONNECT_HOST: host written into issued secrets, when requesters reach the database by another name than the one in db_url (e.g. a bastion or a public endpoint). null: not set."
   type        = string

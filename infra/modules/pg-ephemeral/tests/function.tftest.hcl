@@ -93,15 +93,17 @@ run "optional_environment_is_added_only_when_set" {
     max_ttl           = "90m"
     java_tool_options = ""
     extra_environment = { BROKER_CONNECTION_LIMIT = "3" }
+    creator_roles     = ["ephemeral_creator_00", "ephemeral_creator_01"]
   }
 
   assert {
     condition = {
       for k, v in aws_lambda_function.broker.environment[0].variables : k => v
-      if contains(["BROKER_LEDGER_URL", "BROKER_CONNECT_HOST", "BROKER_DB_CA_BUNDLE", "BROKER_DURATION_UNIT", "BROKER_MAX_TTL", "BROKER_CONNECTION_LIMIT", "JAVA_TOOL_OPTIONS"], k)
+      if contains(["BROKER_LEDGER_URL", "BROKER_CONNECT_HOST", "BROKER_DB_CA_BUNDLE", "BROKER_DURATION_UNIT", "BROKER_MAX_TTL", "BROKER_CONNECTION_LIMIT", "BROKER_CREATOR_ROLES", "JAVA_TOOL_OPTIONS"], k)
       } == {
       BROKER_LEDGER_URL       = "jdbc:postgresql://ledger.internal:5432/ledger?sslmode=verify-full"
       BROKER_CONNECT_HOST     = "db.example.com"
+      BROKER_CREATOR_ROLES    = "ephemeral_creator_00,ephemeral_creator_01"
       BROKER_DB_CA_BUNDLE     = "/opt/rds/global-bundle.pem"
       BROKER_DURATION_UNIT    = "minutes"
       BROKER_MAX_TTL          = "90m"
@@ -431,5 +433,24 @@ run "targets_may_opt_in_to_predefined_roles_by_name" {
   assert {
     condition     = aws_lambda_function.broker.environment[0].variables["BROKER_TARGETS"] == "ops=ops_tools:noinherit:allow=pg_signal_backend+pg_read_all_stats,reports=reports_ro:allow=pg_read_all_data"
     error_message = "An opt-in must reach BROKER_TARGETS as written."
+  }
+}
+
+run "creator_roles_must_be_plain_distinct_role_names" {
+  command = plan
+
+  variables {
+    creator_roles = ["ephemeral_creator_00", "ephemeral_creator_00"]
+  }
+
+  expect_failures = [var.creator_roles]
+}
+
+run "creator_roles_are_left_out_when_empty" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(aws_lambda_function.broker.environment[0].variables), "BROKER_CREATOR_ROLES")
+    error_message = "BROKER_CREATOR_ROLES must not be set when creator_roles is empty."
   }
 }

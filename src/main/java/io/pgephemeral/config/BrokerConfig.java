@@ -41,6 +41,7 @@ import io.micronaut.core.bind.annotation.Bindable;
  * @param markerRole        NOLOGIN role every temporary role is a member of
  * @param reassignOwnedTo   if set, objects left by a temporary role are reassigned to this role at
  *                          deescalate; if unset, such a role is disabled instead of dropped
+ * @param creatorRoles      comma-separated NOLOGIN CREATEROLE roles the bot creates logins as (16+)
  * @param lockKey           key of the advisory lock that serialises role DDL
  * @param lockTimeout       how long role DDL waits for that lock
  * @param inProgressTimeout how long an unfinished escalation of a run blocks a retry of that run
@@ -78,6 +79,7 @@ public record BrokerConfig(
         @Bindable(defaultValue = "eph_{requester}_{suffix}") String roleTemplate,
         @Bindable(defaultValue = "ephemeral_managed") String markerRole,
         @Nullable String reassignOwnedTo,
+        @Nullable String creatorRoles,
         @Bindable(defaultValue = "7262931") String lockKey,
         @Bindable(defaultValue = "10s") String lockTimeout,
         @Bindable(defaultValue = "2m") String inProgressTimeout,

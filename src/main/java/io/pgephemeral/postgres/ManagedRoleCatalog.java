@@ -21,17 +21,48 @@ import java.util.Set;
  */
 final class ManagedRoleCatalog {
 
+    /** The bot: the session's user, which stays the bot while a transaction runs as a creator role. */
+    private static final String BOT = "(SELECT oid FROM pg_roles WHERE rolname = session_user)";
+
+    /**
+     * Who may administer the broker's logins ({@code a} a row of pg_auth_members): the bot, or a
+     * creator role, that is a CREATEROLE role the bot may SET ROLE to. Not only the creators the
+     * settings list: a login made by a creator since removed from BROKER_CREATOR_ROLES is still
+     * removed, and the bot could become that role anyway.
+     */
+    private static final String ADMINISTERS = "a.admin_option AND (a.member = " + BOT + " OR a.member IN ("
+            + "SELECT k.roleid FROM pg_auth_members k JOIN pg_roles kr ON kr.oid = k.roleid"
+            + " WHERE k.member = " + BOT + " AND k.set_option AND kr.rolcreaterole))";
+
     /**
      * Whether role {@code r} is a temporary login of this broker: a member of the marker role (the
      * first parameter) without the admin option, and not the bot itself, whose own membership has
-     * it. On 16+ (second parameter true) the bot must also hold ADMIN OPTION on the role, which it
-     * receives only for roles it created: a role someone else put in the marker is never touched.
+     * it. On 16+ the bot or one of its creator roles must also hold ADMIN OPTION on the role, which
+     * they receive only for roles they created: a role someone else put in the marker is never
+     * touched. (Before 16 there is no such grant, nor a {@code set_option} column to name.)
      */
-    private static final String MANAGED = "r.rolname <> current_user"
-            + " AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-            + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option)"
-            + " AND (NOT ? OR EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid"
-            + " AND a.member = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.admin_option))";
+    private static String managed(boolean sixteenPlus) {
+        return "r.rolname <> session_user"
+                + " AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option)"
+                + (sixteenPlus ? " AND EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid AND " + ADMINISTERS + ")" : "");
+    }
+
+    /** The creator role that administers {@code r}, or null when the bot does (always, before 16). */
+    private static String manager(boolean sixteenPlus) {
+        return sixteenPlus ? "(SELECT u.rolname FROM pg_auth_members a JOIN pg_roles u ON u.oid = a.member"
+                + " WHERE a.roleid = r.oid AND " + ADMINISTERS + " AND a.member <> " + BOT + " ORDER BY u.rolname LIMIT 1)"
+                : "NULL::name";
+    }
+
+    /**
+     * One of the broker's logins.
+     *
+     * @param oid     the role's oid, to find its sessions
+     * @param manager the creator role its DDL runs as, or null for the bot
+     */
+    record Managed(long oid, String manager) {
+    }
 
     private final String markerRole;
     private volatile int serverVersion;
@@ -44,25 +75,25 @@ final class ManagedRoleCatalog {
      * Of the named roles: those that exist, and of those the broker's own that hold nothing in
      * {@code pg_shdepend} (they own no objects and hold no privileges anywhere in the cluster).
      *
-     * @param droppable name to oid, in the order the server returned them
+     * @param droppable name to the login, in the order the server returned them
      */
-    record Lookup(Set<String> existing, Map<String, Long> droppable) {
+    record Lookup(Set<String> existing, Map<String, Managed> droppable) {
     }
 
     Lookup lookUp(Connection c, List<String> names) throws SQLException {
-        Map<String, Long> droppable = new LinkedHashMap<>();
+        Map<String, Managed> droppable = new LinkedHashMap<>();
         Set<String> existing = new HashSet<>();
-        try (PreparedStatement p = c.prepareStatement("SELECT r.rolname, r.oid, " + MANAGED
+        boolean sixteenPlus = sixteenPlus(c);
+        try (PreparedStatement p = c.prepareStatement("SELECT r.rolname, r.oid, " + managed(sixteenPlus)
                 + ", EXISTS (SELECT 1 FROM pg_shdepend d WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass"
-                + " AND d.refobjid = r.oid) FROM pg_roles r WHERE r.rolname = ANY (?)")) {
+                + " AND d.refobjid = r.oid), " + manager(sixteenPlus) + " FROM pg_roles r WHERE r.rolname = ANY (?)")) {
             p.setString(1, markerRole);
-            p.setBoolean(2, sixteenPlus(c));
-            p.setArray(3, c.createArrayOf("text", names.toArray()));
+            p.setArray(2, c.createArrayOf("text", names.toArray()));
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     existing.add(r.getString(1));
                     if (r.getBoolean(3) && !r.getBoolean(4)) {
-                        droppable.put(r.getString(1), r.getLong(2));
+                        droppable.put(r.getString(1), new Managed(r.getLong(2), r.getString(5)));
                     }
                 }
             }
@@ -73,9 +104,9 @@ final class ManagedRoleCatalog {
     /** Every temporary login of this broker, by name. */
     List<ManagedRole> list(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin FROM pg_roles r WHERE " + MANAGED + " ORDER BY r.rolname")) {
+                "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin FROM pg_roles r WHERE " + managed(sixteenPlus(c))
+                        + " ORDER BY r.rolname")) {
             p.setString(1, markerRole);
-            p.setBoolean(2, sixteenPlus(c));
             List<ManagedRole> out = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
@@ -97,18 +128,18 @@ final class ManagedRoleCatalog {
         }
     }
 
-    /** The role's oid if it exists and is one of ours (see {@link #MANAGED}); null if absent; refusal if not. */
-    Long managedOid(Connection c, String roleName) throws SQLException {
+    /** The login if it exists and is one of ours (see {@link #managed}); null if absent; refusal if not. */
+    Managed managed(Connection c, String roleName) throws SQLException {
         // Whether it exists, first, from pg_authid alone: undoing an escalation whose role was never
         // created must not wait on pg_auth_members, which may be the very lock that failed it.
         if (!exists(c, roleName)) {
             return null;
         }
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT r.oid, " + MANAGED + " FROM pg_roles r WHERE r.rolname = ?")) {
+                "SELECT r.oid, " + managed(sixteenPlus(c)) + ", " + manager(sixteenPlus(c))
+                        + " FROM pg_roles r WHERE r.rolname = ?")) {
             p.setString(1, markerRole);
-            p.setBoolean(2, sixteenPlus(c));
-            p.setString(3, roleName);
+            p.setString(2, roleName);
             try (ResultSet r = p.executeQuery()) {
                 if (!r.next()) {
                     return null;
@@ -117,7 +148,7 @@ final class ManagedRoleCatalog {
                     throw new BrokerException("refusing to remove role " + roleName + ": it is not a member of "
                             + markerRole + ", so pg-ephemeral did not create it");
                 }
-                return r.getLong(1);
+                return new Managed(r.getLong(1), r.getString(3));
             }
         }
     }
@@ -128,10 +159,11 @@ final class ManagedRoleCatalog {
                 + " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = ? AND g.rolname <> ?", roleName, markerRole);
     }
 
-    /** The roles {@code roleName} is granted to, but the bot. */
-    List<String> members(Connection c, String roleName) throws SQLException {
+    /** The roles {@code roleName} is granted to, but the bot and the creator role that made it. */
+    List<String> members(Connection c, String roleName, String manager) throws SQLException {
         return names(c, "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND r.rolname <> current_user", roleName);
+                + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND r.rolname <> session_user"
+                + " AND r.rolname IS DISTINCT FROM ?", roleName, manager);
     }
 
     private static List<String> names(Connection c, String sql, String... parameters) throws SQLException {
@@ -151,9 +183,13 @@ final class ManagedRoleCatalog {
 
     /** Whether the server is PostgreSQL 16 or later, where role administration changed; asked once. */
     boolean sixteenPlus(Connection c) throws SQLException {
+        return serverMajor(c) >= 16;
+    }
+
+    int serverMajor(Connection c) throws SQLException {
         if (serverVersion == 0) {
             serverVersion = c.getMetaData().getDatabaseMajorVersion();
         }
-        return serverVersion >= 16;
+        return serverVersion;
     }
 }

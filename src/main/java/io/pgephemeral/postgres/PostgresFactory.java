@@ -12,6 +12,8 @@ import jakarta.inject.Singleton;
 import org.postgresql.Driver;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /** Wires the target database from configuration. */
@@ -35,7 +37,42 @@ public class PostgresFactory {
                 settings.lockKey(),
                 settings.lockTimeout(),
                 config.reassignOwnedTo() == null || config.reassignOwnedTo().isBlank() ? null
-                        : roleName(config.reassignOwnedTo(), "BROKER_REASSIGN_OWNED_TO")));
+                        : roleName(config.reassignOwnedTo(), "BROKER_REASSIGN_OWNED_TO"),
+                creatorRoles(config.creatorRoles(), config.markerRole())));
+    }
+
+    /** At most this many creators: each is one more role to set up, and 16 already cut the cost 16-fold. */
+    static final int MAX_CREATORS = 64;
+
+    /**
+     * BROKER_CREATOR_ROLES: role names, comma-separated, each usable as written, none twice and none
+     * the marker. Unset or blank: none, and the bot creates logins itself.
+     */
+    static List<String> creatorRoles(String value, String markerRole) {
+        if (value == null || value.isBlank()) {
+            return List.of();
+        }
+        String setting = "BROKER_CREATOR_ROLES";
+        List<String> names = new ArrayList<>();
+        for (String name : value.split(",", -1)) {
+            if (name.isBlank()) {
+                throw new IllegalStateException(setting + ": an empty name in '" + value
+                        + "'; separate the role names with single commas");
+            }
+            String role = roleName(name.strip(), setting);
+            if (names.contains(role)) {
+                throw new IllegalStateException(setting + ": '" + role + "' is listed twice");
+            }
+            if (role.equals(markerRole)) {
+                throw new IllegalStateException(setting + ": '" + role + "' is the marker role (BROKER_MARKER_ROLE);"
+                        + " list the creator roles of schema/setup/bot-setup-pg16.sql");
+            }
+            names.add(role);
+        }
+        if (names.size() > MAX_CREATORS) {
+            throw new IllegalStateException(setting + " lists " + names.size() + " roles; at most " + MAX_CREATORS);
+        }
+        return List.copyOf(names);
     }
 
     /**

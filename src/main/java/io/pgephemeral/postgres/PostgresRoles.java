@@ -45,6 +45,7 @@ public final class PostgresRoles implements DatabaseRoles {
     private static final String DUPLICATE_OBJECT = "42710";
     private static final String DEPENDENT_OBJECTS = "2BP01";
     private static final String UNDEFINED_OBJECT = "42704";
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
     /** Roles per statement on the sweep's path: large enough to amortise, small enough to keep statements short. */
     private static final int GROUP = 200;
 
@@ -52,6 +53,7 @@ public final class PostgresRoles implements DatabaseRoles {
     private final RoleAdminSettings settings;
     private final RoleTransactions transactions;
     private final ManagedRoleCatalog catalog;
+    private final CreatorRoles creators;
     /** Whether the reassign role passed {@link #vet}: it is checked again at each reassign. */
     private volatile boolean setupChecked;
 
@@ -60,6 +62,7 @@ public final class PostgresRoles implements DatabaseRoles {
         this.settings = settings;
         this.transactions = new RoleTransactions(settings);
         this.catalog = new ManagedRoleCatalog(settings.markerRole());
+        this.creators = new CreatorRoles(settings.creatorRoles());
     }
 
     /**
@@ -69,7 +72,8 @@ public final class PostgresRoles implements DatabaseRoles {
      * serialised every escalation behind that hash. {@code RoleLockScopeTest} shows the creation
      * itself needs no lock: concurrent creates of distinct roles never conflict. The grants, which
      * touch the shared target and marker roles, still happen under it, so a tool that takes the same
-     * lock sees no membership change while it holds it.
+     * lock sees no membership change while it holds it. With creator roles, everything after the
+     * check runs as the login's creator ({@link CreatorRoles}), which then holds its ADMIN OPTION.
      */
     @Override
     public void create(NewLogin login) {
@@ -78,8 +82,12 @@ public final class PostgresRoles implements DatabaseRoles {
         // predefined role after the broker's first check is still never handed out.
         RoleChecks checks = new RoleChecks(subjects(List.of(login.target()), false));
         try (Connection c = database.connect()) {
-            List<String> batch = new ArrayList<>(List.of(transactions.lockTimeout(), RoleChecks.SQL,
-                    RoleStatements.createRole(login), transactions.lock(),
+            String creator = creator(c, role);
+            List<String> batch = new ArrayList<>(List.of(transactions.lockTimeout(), RoleChecks.SQL));
+            if (creator != null) {
+                batch.add(RoleStatements.setRole(creator));
+            }
+            batch.addAll(List.of(RoleStatements.createRole(login), transactions.lock(),
                     RoleStatements.grantMarker(settings.markerRole(), role, catalog.sixteenPlus(c))));
             for (String target : login.target().roles()) {
                 batch.add(RoleStatements.grant(target, role));
@@ -104,8 +112,21 @@ public final class PostgresRoles implements DatabaseRoles {
             } catch (SQLException ignored) {
                 // report the original error below
             }
-            throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e), e);
+            throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e)
+                    + (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState()) && !creators.none()
+                    ? "; every target role must be granted to every creator role WITH ADMIN TRUE (docs/operators.md)" : ""), e);
         }
+    }
+
+    /** The creator role that makes this login, or null for the bot; refused before 16. */
+    private String creator(Connection c, String login) throws SQLException {
+        if (creators.none()) {
+            return null;
+        }
+        if (!catalog.sixteenPlus(c)) {
+            throw new BrokerException("the broker is misconfigured: " + creators.beforeSixteen(catalog.serverMajor(c)));
+        }
+        return creators.pick(login);
     }
 
     /**
@@ -123,6 +144,15 @@ public final class PostgresRoles implements DatabaseRoles {
                     throw new BrokerException("the broker is misconfigured: " + problem.getValue());
                 }
                 refused.putIfAbsent(problem.getKey().key(), problem.getValue());
+            }
+            // After the marker's check: a creator cannot be sound while the marker is missing.
+            if (!setupChecked && !creators.none()) {
+                if (!catalog.sixteenPlus(c)) {
+                    throw new BrokerException("the broker is misconfigured: " + creators.beforeSixteen(catalog.serverMajor(c)));
+                }
+                for (String problem : creators.problems(c, settings.markerRole()).values()) {
+                    throw new BrokerException("the broker is misconfigured: " + problem);
+                }
             }
             setupChecked = true;
             return refused;
@@ -156,18 +186,19 @@ public final class PostgresRoles implements DatabaseRoles {
     @Override
     public RoleRemoval remove(String roleName) {
         try (Connection c = database.connect()) {
-            Long oid = catalog.managedOid(c, roleName);
-            if (oid == null) {
+            ManagedRoleCatalog.Managed login = catalog.managed(c, roleName);
+            if (login == null) {
                 return new RoleRemoval(Outcome.ABSENT, 0, null);
             }
+            String manager = login.manager();
             // First stop new logins, then end the sessions that are already open: VALID UNTIL and
             // NOLOGIN are only checked when a session starts.
-            transactions.underLock(c, s -> s.execute(RoleStatements.noLogin(roleName)));
-            int terminated = RoleSessions.terminate(c, oid);
+            transactions.underLock(c, manager, s -> s.execute(RoleStatements.noLogin(roleName)));
+            int terminated = RoleSessions.terminate(c, login.oid());
             try {
-                transactions.underLock(c, s -> {
+                transactions.underLock(c, manager, s -> {
                     if (settings.reassignOwnedTo() != null && reassignRoleIsSafe(c)) {
-                        reassignOwned(c, s, roleName);
+                        reassignOwned(c, s, roleName, manager);
                     }
                     s.execute(RoleStatements.dropRoles(List.of(roleName)));
                 });
@@ -177,7 +208,7 @@ public final class PostgresRoles implements DatabaseRoles {
                     throw e;
                 }
                 String why = dependentObjects(e);
-                disable(c, roleName);
+                disable(c, roleName, manager);
                 LOG.warn("role {} owns objects or holds privileges ({}); disabled instead of dropped", roleName, why);
                 return new RoleRemoval(Outcome.DISABLED, terminated, why);
             }
@@ -215,23 +246,34 @@ public final class PostgresRoles implements DatabaseRoles {
                     out.put(name, new RoleRemoval(Outcome.ABSENT, 0, null));
                 }
             }
-            Map<String, Long> droppable = found.droppable();
+            Map<String, ManagedRoleCatalog.Managed> droppable = found.droppable();
             if (droppable.isEmpty()) {
                 return out;
             }
-            List<String> roles = List.copyOf(droppable.keySet());
-            transactions.underLock(c, s -> s.execute(RoleStatements.noLogin(roles)));
-            Map<Long, Integer> terminated = RoleSessions.terminate(c, droppable.values());
+            // Each role's DDL runs as the creator role that made it (null: the bot), one switch per creator.
+            Map<String, List<String>> byManager = new LinkedHashMap<>();
+            droppable.forEach((name, login) -> byManager.computeIfAbsent(login.manager(), m -> new ArrayList<>()).add(name));
+            transactions.underLock(c, s -> {
+                for (Map.Entry<String, List<String>> group : byManager.entrySet()) {
+                    s.execute(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.noLogin(group.getValue()));
+                }
+            });
+            Map<Long, Integer> terminated = RoleSessions.terminate(c,
+                    droppable.values().stream().map(ManagedRoleCatalog.Managed::oid).toList());
             try {
-                transactions.underLock(c, s -> s.execute(RoleStatements.dropRoles(roles)));
+                transactions.underLock(c, s -> {
+                    for (Map.Entry<String, List<String>> group : byManager.entrySet()) {
+                        s.execute(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.dropRoles(group.getValue()));
+                    }
+                });
             } catch (SQLException e) {
                 // Something changed since the look-up (a grant, an object): each goes the careful way.
                 LOG.info("dropping {} roles together failed ({}); removing them one by one", droppable.size(),
                         oneLine(e));
                 return out;
             }
-            droppable.forEach((name, oid) ->
-                    out.put(name, new RoleRemoval(Outcome.DROPPED, terminated.getOrDefault(oid, 0), null)));
+            droppable.forEach((name, login) ->
+                    out.put(name, new RoleRemoval(Outcome.DROPPED, terminated.getOrDefault(login.oid(), 0), null)));
             return out;
         } catch (SQLException e) {
             throw new BrokerException("could not remove temporary roles in PostgreSQL: " + oneLine(e), e);
@@ -305,21 +347,32 @@ public final class PostgresRoles implements DatabaseRoles {
         return problems.isEmpty();
     }
 
-    /** Hands the role's objects to the configured owner. */
-    private void reassignOwned(Connection c, Statement s, String role) throws SQLException {
+    /**
+     * Hands the role's objects to the configured owner. The role's creator (the transaction runs as
+     * it) grants the role to the bot; the bot, which holds the reassign role, reassigns; then the
+     * transaction goes on as the creator.
+     */
+    private void reassignOwned(Connection c, Statement s, String role, String manager) throws SQLException {
         s.execute(RoleStatements.grantToBot(role, catalog.sixteenPlus(c)));
+        if (manager != null) {
+            s.execute(RoleStatements.setRole(null));
+        }
         s.execute(RoleStatements.reassignOwned(role, settings.reassignOwnedTo()));
         s.execute(RoleStatements.dropOwned(role));
+        if (manager != null) {
+            s.execute(RoleStatements.setRole(manager));
+        }
     }
 
     /**
      * Leaves a role that cannot be dropped unable to do anything: no login, no password, expired,
      * and no memberships but the marker, which keeps it visible to the broker for a later retry.
+     * As the role's creator: a REVOKE only removes grants made by the role that runs it.
      */
-    private void disable(Connection c, String role) throws SQLException {
+    private void disable(Connection c, String role, String manager) throws SQLException {
         List<String> memberships = catalog.memberships(c, role);
-        List<String> members = catalog.members(c, role);
-        transactions.underLock(c, s -> {
+        List<String> members = catalog.members(c, role, manager);
+        transactions.underLock(c, manager, s -> {
             s.execute(RoleStatements.disable(role));
             for (String granted : memberships) {
                 s.execute(RoleStatements.revoke(granted, role));

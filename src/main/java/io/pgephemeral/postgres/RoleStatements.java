@@ -28,6 +28,14 @@ final class RoleStatements {
     }
 
     /**
+     * Runs the rest of the transaction as {@code role} (a creator role), or, with null, as the bot
+     * again. LOCAL: it ends with the transaction, so a pooled connection never keeps it.
+     */
+    static String setRole(String role) {
+        return "SET LOCAL ROLE " + (role == null ? "NONE" : Sql.ident(role));
+    }
+
+    /**
      * The new login, with every attribute that could widen it spelled out as off, and the
      * password as its SCRAM verifier (the server stores it as sent, and never sees the password).
      */
@@ -73,11 +81,11 @@ final class RoleStatements {
 
     /**
      * REASSIGN OWNED needs the privileges of the role, which the bot does not hold by default on
-     * 16+ (it only administers the roles it creates): it grants the role to itself first; the
-     * grant disappears with the role.
+     * 16+ (it only administers the roles it creates): it grants the role to itself first, as the
+     * role's creator when a creator role made it; the grant disappears with the role.
      */
     static String grantToBot(String role, boolean sixteenPlus) {
-        return "GRANT " + Sql.ident(role) + " TO CURRENT_USER" + (sixteenPlus ? " WITH INHERIT TRUE" : "");
+        return "GRANT " + Sql.ident(role) + " TO SESSION_USER" + (sixteenPlus ? " WITH INHERIT TRUE" : "");
     }
 
     static String reassignOwned(String role, String to) {

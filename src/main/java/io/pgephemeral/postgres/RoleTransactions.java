@@ -48,9 +48,14 @@ final class RoleTransactions {
 
     /** Runs role DDL in one transaction under the advisory lock, taken first. */
     void underLock(Connection c, Work work) throws SQLException {
+        underLock(c, null, work);
+    }
+
+    /** {@link #underLock(Connection, Work)} as {@code manager}, the creator role of the roles it changes (null: the bot). */
+    void underLock(Connection c, String manager, Work work) throws SQLException {
         withRetries(c, () -> {
             try (Statement s = c.createStatement()) {
-                s.execute(lockTimeout() + "; " + lock());
+                s.execute(lockTimeout() + "; " + lock() + (manager == null ? "" : "; " + RoleStatements.setRole(manager)));
                 work.run(s);
             }
         });

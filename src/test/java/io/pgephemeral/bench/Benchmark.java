@@ -92,6 +92,14 @@ public final class Benchmark {
     }
 
     private void run(Size size) throws Exception {
+        String sweepsOnly = System.getProperty("bench.sweeps", "");
+        if (!sweepsOnly.isBlank()) {
+            // -Dbench.sweeps=10000[,...]: only the sweeps, at these sizes (the role DDL's scaling on 16+).
+            for (String n : sweepsOnly.split(",")) {
+                sweep(Integer.parseInt(n.strip()), false);
+            }
+            return;
+        }
         floor(size);
         secretsManagerRoundTrip(size);
         warmLatency(size);
@@ -445,10 +453,18 @@ public final class Benchmark {
      */
     private void sweep(int n, boolean withSecrets) throws Exception {
         String prefix = "swept" + users.incrementAndGet() + "_";
+        // As the broker makes them: on 16+ each by one of the creator roles the tests configure
+        // (-Dbench.creators=false: all by the bot, as without BROKER_CREATOR_ROLES).
+        List<String> creators = env.serverMajor() >= 16 && !"false".equals(System.getProperty("bench.creators"))
+                ? TestEnvironment.CREATORS : List.of();
         try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
             bot.setAutoCommit(false);
+            s.execute("SET LOCAL synchronous_commit = off");
             for (int i = 0; i < n; i++) {
                 String role = Sql.ident(prefix + i);
+                if (!creators.isEmpty()) {
+                    s.addBatch("SET LOCAL ROLE " + Sql.ident(creators.get(i % creators.size())));
+                }
                 s.addBatch("CREATE ROLE " + role + " LOGIN VALID UNTIL " + Sql.timestamp(Instant.now().minusSeconds(60)));
                 s.addBatch("GRANT ephemeral_managed TO " + role + (env.serverMajor() >= 16 ? " WITH INHERIT FALSE, SET FALSE" : ""));
             }
@@ -475,8 +491,12 @@ public final class Benchmark {
                 ledger.append(requested.next("issued", at, null, null));
             }
         }
-        try (Broker sweeper = new Broker(Map.of("broker.sweep-batch-size", String.valueOf(Math.max(n, 1)),
-                "broker.sweep-time-budget", "10m"))) {
+        Map<String, Object> sweeping = new java.util.HashMap<>(Map.of("broker.sweep-batch-size",
+                String.valueOf(Math.max(n, 1)), "broker.sweep-time-budget", "10m"));
+        if (creators.isEmpty()) {
+            sweeping.put("broker.creator-roles", "");
+        }
+        try (Broker sweeper = new Broker(sweeping)) {
             long start = System.nanoTime();
             int expired = 0;
             while (expired < n) {

@@ -74,15 +74,13 @@ class DangerousTargetsTest {
         assertTrue(roles.containsAll(expected), "missing from " + roles + ": expected " + expected);
     }
 
-    /** A target role that reaches {@code predefined} through a middle role, grantable by the bot. */
+    /** A target role that reaches {@code predefined} through a middle role, grantable by the bot and its creators. */
     private static String riskyTarget(String predefined) {
         String role = "risky_" + UUID.randomUUID().toString().substring(0, 8);
         Db.execute("CREATE ROLE " + role + "_mid NOLOGIN; CREATE ROLE " + role + " NOLOGIN;"
                 + " GRANT " + role + "_mid TO " + role + (predefined == null ? "" : "; GRANT " + predefined
                 + " TO " + role + "_mid"));
-        if (env.serverMajor() >= 16) {
-            Db.execute("GRANT " + role + " TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
-        }
+        Db.execute(env.grantTarget(role));
         return role;
     }
 

@@ -28,7 +28,10 @@ class ConfigurationErrorsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "broker.secret-store  | s3         | the broker is misconfigured: BROKER_SECRET_STORE must be aws or local, got 's3'",
-            "broker.duration-unit | fortnights | the broker is misconfigured: BROKER_DURATION_UNIT must be seconds, minutes or hours, got 'fortnights'"})
+            "broker.duration-unit | fortnights | the broker is misconfigured: BROKER_DURATION_UNIT must be seconds, minutes or hours, got 'fortnights'",
+            "broker.creator-roles | ephemeral_creator_00,,ephemeral_creator_01 | the broker is misconfigured: BROKER_CREATOR_ROLES: an empty name in 'ephemeral_creator_00,,ephemeral_creator_01'; separate the role names with single commas",
+            "broker.creator-roles | ephemeral_creator_00,ephemeral_managed | the broker is misconfigured: BROKER_CREATOR_ROLES: 'ephemeral_managed' is the marker role (BROKER_MARKER_ROLE); list the creator roles of schema/setup/bot-setup-pg16.sql",
+            "broker.creator-roles | ephemeral_creator_00,ephemeral_creator_00 | the broker is misconfigured: BROKER_CREATOR_ROLES: 'ephemeral_creator_00' is listed twice"})
     void aMistypedSettingIsNamedInOneLine(String key, String value, String expected, @org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
         String run = Events.newRunId();

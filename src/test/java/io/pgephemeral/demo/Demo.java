@@ -85,20 +85,27 @@ public final class Demo {
                             new PasswordGenerator().randomBytes(16), ScramVerifier.DEFAULT_ITERATIONS)));
                 }
                 step(2, "Created the target role 'readonly' (SELECT on orders), then ran schema/setup/" + setup
-                        + ": the marker role ephemeral_managed and the bot " + BOT + " (not a superuser).");
+                        + ": the marker role ephemeral_managed, the bot " + BOT + " (not a superuser)"
+                        + (major >= 16 ? " and the 16 creator roles it makes logins as" : "") + ".");
 
                 int applied = LedgerMigrations.migrate(url, "postgres", "", BOT);
                 step(3, "Applied " + applied + " ledger migration(s) as postgres; " + BOT
                         + " may only INSERT and SELECT.");
 
-                try (ApplicationContext context = ApplicationContext.builder().properties(Map.of(
+                Map<String, Object> settings = new java.util.HashMap<>(Map.of(
                         "broker.db-url", url,
                         "broker.db-user", BOT,
                         "broker.db-password", botPassword,
                         "broker.targets", "readonly=readonly",
                         "broker.max-ttl", "8h",
                         "broker.secret-store", "local",
-                        "broker.secret-dir", work.resolve("secrets").toString())).start()) {
+                        "broker.secret-dir", work.resolve("secrets").toString()));
+                if (major >= 16) {
+                    // The setup made 16 creator roles; the bot makes each login as one of them.
+                    settings.put("broker.creator-roles", String.join(",", java.util.stream.IntStream.range(0, 16)
+                            .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList()));
+                }
+                try (ApplicationContext context = ApplicationContext.builder().properties(settings).start()) {
                     return lifeOfACredential(context, server);
                 }
             }

@@ -62,11 +62,13 @@ class RoleStatementsTest {
         assertEquals("ALTER ROLE \"a\" NOLOGIN; ALTER ROLE " + HOSTILE_QUOTED + " NOLOGIN",
                 RoleStatements.noLogin(List.of("a", HOSTILE)));
         assertEquals("DROP ROLE \"a\", " + HOSTILE_QUOTED, RoleStatements.dropRoles(List.of("a", HOSTILE)));
-        assertEquals("GRANT " + HOSTILE_QUOTED + " TO CURRENT_USER WITH INHERIT TRUE",
+        assertEquals("GRANT " + HOSTILE_QUOTED + " TO SESSION_USER WITH INHERIT TRUE",
                 RoleStatements.grantToBot(HOSTILE, true));
-        assertEquals("GRANT " + HOSTILE_QUOTED + " TO CURRENT_USER", RoleStatements.grantToBot(HOSTILE, false));
+        assertEquals("GRANT " + HOSTILE_QUOTED + " TO SESSION_USER", RoleStatements.grantToBot(HOSTILE, false));
         assertEquals("REASSIGN OWNED BY " + HOSTILE_QUOTED + " TO \"keeper\"", RoleStatements.reassignOwned(HOSTILE, "keeper"));
         assertEquals("DROP OWNED BY " + HOSTILE_QUOTED, RoleStatements.dropOwned(HOSTILE));
+        assertEquals("SET LOCAL ROLE " + HOSTILE_QUOTED, RoleStatements.setRole(HOSTILE));
+        assertEquals("SET LOCAL ROLE NONE", RoleStatements.setRole(null));
         assertEquals("ALTER ROLE " + HOSTILE_QUOTED + " NOLOGIN PASSWORD NULL VALID UNTIL '1970-01-01 00:00:00+00'",
                 RoleStatements.disable(HOSTILE));
     }

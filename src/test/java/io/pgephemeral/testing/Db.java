@@ -65,14 +65,15 @@ public final class Db {
 
     /**
      * Every temporary login: a member of the marker role without the admin option (the bot has
-     * it), and on 16+ one the bot administers (it created it).
+     * it), and on 16+ one the bot or one of its creator roles administers (it created it).
      */
     public static List<String> managedRoles() {
         return query("SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
                 + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = 'ephemeral_managed'"
                 + " AND NOT m.admin_option AND r.rolname <> 'ephemeral_bot'"
                 + " AND (current_setting('server_version_num')::int < 160000 OR EXISTS (SELECT 1 FROM pg_auth_members a"
-                + " WHERE a.roleid = r.oid AND a.admin_option AND a.member = 'ephemeral_bot'::regrole)) ORDER BY 1")
+                + " WHERE a.roleid = r.oid AND a.admin_option AND a.member IN (SELECT oid FROM pg_roles"
+                + " WHERE rolname = 'ephemeral_bot' OR rolname LIKE 'ephemeral\\_creator\\_%'))) ORDER BY 1")
                 .stream().map(row -> (String) row.get("rolname")).toList();
     }
 

@@ -19,13 +19,17 @@ public final class SqlScript {
     public static List<String> statements(String script) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
+        boolean inBody = false; // inside a $$-quoted body (a DO block), whose lines end in ';' too
         for (String line : script.split("\n")) {
             String trimmed = line.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("--") || trimmed.startsWith("\\")) {
+            if (!inBody && (trimmed.isEmpty() || trimmed.startsWith("--") || trimmed.startsWith("\\"))) {
                 continue;
             }
             current.append(line).append('\n');
-            if (trimmed.endsWith(";")) {
+            if (line.split("\\$\\$", -1).length % 2 == 0) {
+                inBody = !inBody;
+            }
+            if (!inBody && trimmed.endsWith(";")) {
                 out.add(current.toString().strip());
                 current.setLength(0);
             }

@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -36,6 +37,9 @@ public final class TestEnvironment {
     public static final String DATABASE = "postgres";
     /** The role that receives a temporary role's objects in the reassign-owned test. */
     public static final String HEIR = "object_heir";
+    /** The creator roles schema/setup/bot-setup-pg16.sql makes (16+). */
+    public static final List<String> CREATORS = java.util.stream.IntStream.range(0, 16)
+            .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList();
 
     private static TestEnvironment instance;
     /** Why the environment did not start: every later test fails at once with it, never retries. */
@@ -139,6 +143,10 @@ public final class TestEnvironment {
                     GRANT analytics_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     GRANT orders_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     """);
+            for (String creator : CREATORS) {
+                SqlScript.run(admin, "GRANT analytics_ro, orders_ro TO " + creator
+                        + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;");
+            }
         }
         // REASSIGN OWNED needs the privileges of the receiving role (docs/operators.md, Database setup).
         SqlScript.run(admin, "GRANT object_heir TO ephemeral_bot;");
@@ -146,6 +154,18 @@ public final class TestEnvironment {
             s.execute("ALTER ROLE " + BOT + " PASSWORD " + Sql.literal(ScramVerifier.of(botPassword,
                     new PasswordGenerator().randomBytes(16), ScramVerifier.DEFAULT_ITERATIONS)));
         }
+    }
+
+    /**
+     * What docs/operators.md asks for a new target role on 16+: ADMIN on it for the bot and for
+     * every creator role. Nothing before 16, where CREATEROLE grants any role.
+     */
+    public String grantTarget(String role) {
+        if (serverMajor < 16) {
+            return "SELECT 1";
+        }
+        return "GRANT " + role + " TO ephemeral_bot, " + String.join(", ", CREATORS)
+                + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE";
     }
 
     /** Broker settings for the test server and the fake Secrets Manager; tests override some. */
@@ -159,6 +179,10 @@ public final class TestEnvironment {
         p.put("broker.secret-store", "aws");
         p.put("broker.secret-prefix", "pg-ephemeral/");
         p.put("broker.lock-timeout", "5s");
+        if (serverMajor >= 16) {
+            // As docs/operators.md advises on 16+: the broker's own tests run the way it is deployed.
+            p.put("broker.creator-roles", String.join(",", CREATORS));
+        }
         return p;
     }
 
