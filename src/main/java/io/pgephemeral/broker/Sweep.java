@@ -106,7 +106,13 @@ public class Sweep {
             Map<String, CredentialEntry> openByRole = new HashMap<>();
             open.forEach(e -> openByRole.put(e.roleName(), e));
 
-            endExpired(open.stream().filter(e -> !e.validUntil().isAfter(now)).toList());
+            Map<String, String> batchOf = new HashMap<>();
+            live.forEach(r -> {
+                if (r.removalBatch() != null) {
+                    batchOf.put(r.name(), r.removalBatch());
+                }
+            });
+            endExpired(open.stream().filter(e -> !e.validUntil().isAfter(now)).toList(), batchOf);
             Instant stale = now.minus(settings.inProgressTimeout());
             for (CredentialEntry e : open) {
                 if (e.event() == CredentialEvent.REQUESTED && e.recordedAt().isBefore(stale)) {
@@ -218,10 +224,18 @@ public class Sweep {
 
         /**
          * Ends expired credentials in groups (the bulk of a sweep after an outage or a busy day),
-         * within the budget; each counts or fails on its own.
+         * within the budget; each counts or fails on its own. The oldest, as many as the budget
+         * takes, batch by batch ({@link ManagedRole#removalBatch}): the batch holding the oldest
+         * first, so a sweep that runs out of time leaves no batch behind the others for good.
          */
-        private void endExpired(List<CredentialEntry> due) {
-            List<CredentialEntry> fresh = due.stream().filter(e -> handled.add(e.credentialId())).toList();
+        private void endExpired(List<CredentialEntry> due, Map<String, String> batchOf) {
+            List<CredentialEntry> unhandled = due.stream().filter(e -> !handled.contains(e.credentialId())).toList();
+            List<CredentialEntry> taken = unhandled.subList(0, Math.min(unhandled.size(), Math.max(budget, 0)));
+            taken.forEach(e -> handled.add(e.credentialId()));
+            if (taken.size() < unhandled.size()) {
+                more = true;
+            }
+            List<CredentialEntry> fresh = byBatch(taken, batchOf);
             for (int from = 0; from < fresh.size(); ) {
                 if (budget <= 0 || !clock.instant().isBefore(deadline)) {
                     more = true;
@@ -239,6 +253,15 @@ public class Sweep {
                     }
                 }
             }
+        }
+
+        /** {@code oldestFirst}, regrouped by removal batch, in the order each batch first appears. */
+        private static List<CredentialEntry> byBatch(List<CredentialEntry> oldestFirst, Map<String, String> batchOf) {
+            Map<String, List<CredentialEntry>> batches = new java.util.LinkedHashMap<>();
+            for (CredentialEntry e : oldestFirst) {
+                batches.computeIfAbsent(batchOf.getOrDefault(e.roleName(), ""), b -> new ArrayList<>()).add(e);
+            }
+            return batches.values().stream().flatMap(List::stream).toList();
         }
 
         /** Runs one action within the budget, counting it on success and noting a failure. */

@@ -101,17 +101,19 @@ final class ManagedRoleCatalog {
         return new Lookup(existing, droppable);
     }
 
-    /** Every temporary login of this broker, by name. */
+    /** Every temporary login of this broker, by name, with the creator role that administers it. */
     List<ManagedRole> list(Connection c) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-                "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin FROM pg_roles r WHERE " + managed(sixteenPlus(c))
-                        + " ORDER BY r.rolname")) {
+                "SELECT r.rolname, r.rolvaliduntil, r.rolcanlogin, " + manager(sixteenPlus(c))
+                        + " FROM pg_roles r WHERE " + managed(sixteenPlus(c)) + " ORDER BY r.rolname")) {
             p.setString(1, markerRole);
             List<ManagedRole> out = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     Timestamp until = r.getTimestamp(2);
-                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant(), r.getBoolean(3)));
+                    // Its creator role is the removal batch: one SET ROLE removes all of a creator's logins.
+                    out.add(new ManagedRole(r.getString(1), until == null ? null : until.toInstant(), r.getBoolean(3),
+                            r.getString(4)));
                 }
             }
             return out;

@@ -123,10 +123,14 @@ public final class PostgresRoles implements DatabaseRoles {
         if (creators.none()) {
             return null;
         }
+        requireSixteenForCreators(c);
+        return creators.pick(login);
+    }
+
+    private void requireSixteenForCreators(Connection c) throws SQLException {
         if (!catalog.sixteenPlus(c)) {
             throw new BrokerException("the broker is misconfigured: " + creators.beforeSixteen(catalog.serverMajor(c)));
         }
-        return creators.pick(login);
     }
 
     /**
@@ -147,9 +151,7 @@ public final class PostgresRoles implements DatabaseRoles {
             }
             // After the marker's check: a creator cannot be sound while the marker is missing.
             if (!setupChecked && !creators.none()) {
-                if (!catalog.sixteenPlus(c)) {
-                    throw new BrokerException("the broker is misconfigured: " + creators.beforeSixteen(catalog.serverMajor(c)));
-                }
+                requireSixteenForCreators(c);
                 for (String problem : creators.problems(c, settings.markerRole()).values()) {
                     throw new BrokerException("the broker is misconfigured: " + problem);
                 }

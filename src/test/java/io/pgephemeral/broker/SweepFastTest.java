@@ -42,6 +42,33 @@ class SweepFastTest {
         assertEquals(CredentialEvent.ISSUED, state(live).event());
     }
 
+    /**
+     * On 16+ with creator roles, logins of one creator are cheapest removed together (one SET ROLE
+     * for all of them; each switch walks every creator's memberships). The sweep removes what is
+     * due batch by batch, the batch that holds the oldest credential first, so none waits forever
+     * behind the others when a sweep runs out of time.
+     */
+    @Test
+    void expiredCredentialsAreRemovedBatchByBatchOldestBatchFirst() {
+        java.util.Map<String, String> batches = new java.util.HashMap<>();
+        List<String> made = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Escalated e = broker.escalation.escalate(new EscalationRequest("srn:sym:run:batch-" + i,
+                    "user" + i + "@acme.example", "ops@acme.example", null, "readonly", Duration.ofHours(1)));
+            batches.put(e.roleName(), i % 2 == 0 ? "creator_b" : "creator_a");
+            made.add(e.roleName());
+            broker.clock.advance(Duration.ofMinutes(1));
+        }
+        broker.roles.batchBy(batches::get);
+        broker.clock.advance(Duration.ofHours(2));
+
+        Swept swept = broker.sweep.sweep();
+
+        assertEquals(6, swept.expired());
+        assertEquals(List.of(List.of(made.get(0), made.get(2), made.get(4), made.get(1), made.get(3), made.get(5))),
+                broker.roles.removeAllCalls());
+    }
+
     @Test
     void removesARoleTheLedgerNeverRecordedAndNotesIt() {
         broker.roles.put(new InMemoryRoles.Role("eph_stray_aaaaaaaaaa", broker.clock.instant().plusSeconds(600),

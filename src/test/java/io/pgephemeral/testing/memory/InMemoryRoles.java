@@ -32,8 +32,21 @@ public final class InMemoryRoles implements DatabaseRoles {
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private final Map<String, RuntimeException> failures = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final List<List<String>> removeAllCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile java.util.function.Function<String, String> batchOf = name -> null;
+
     public InMemoryRoles(PortCalls calls) {
         this.calls = calls;
+    }
+
+    /** The removal batch {@link #managedRoles} reports for each role (as creator roles do on 16+). */
+    public void batchBy(java.util.function.Function<String, String> batchOf) {
+        this.batchOf = batchOf;
+    }
+
+    /** The names of each {@link #removeAll} call, in order. */
+    public List<List<String>> removeAllCalls() {
+        return List.copyOf(removeAllCalls);
     }
 
     /** The next {@code call} ("roles.create", ...) throws {@code failure} instead of acting. */
@@ -86,6 +99,7 @@ public final class InMemoryRoles implements DatabaseRoles {
     @Override
     public Map<String, RoleRemoval> removeAll(List<String> roleNames) {
         enter("roles.removeAll");
+        removeAllCalls.add(List.copyOf(roleNames));
         synchronized (this) {
             Map<String, RoleRemoval> out = new LinkedHashMap<>();
             for (String name : roleNames) {
@@ -106,7 +120,8 @@ public final class InMemoryRoles implements DatabaseRoles {
         enter("roles.managedRoles");
         synchronized (this) {
             List<ManagedRole> out = new ArrayList<>();
-            roles.values().forEach(r -> out.add(new ManagedRole(r.name(), r.validUntil(), r.canLogin())));
+            roles.values().forEach(r -> out.add(new ManagedRole(r.name(), r.validUntil(), r.canLogin(),
+                    batchOf.apply(r.name()))));
             return out;
         }
     }
