@@ -79,47 +79,80 @@ public class Revoker {
      */
     public List<Ended> endAll(List<CredentialEntry> credentials, CredentialEvent event, String actor,
                              Function<CredentialEntry, String> why) {
-        List<Ended> out = new ArrayList<>();
-        List<CredentialEntry> grouped = new ArrayList<>();
-        for (CredentialEntry credential : credentials) {
-            if (credential.event() == CredentialEvent.REQUESTED) {
-                out.add(endOne(credential, event, actor, why));
-            } else {
-                grouped.add(credential);
+        return finish(start(credentials, event, actor, why));
+    }
+
+    /**
+     * A group whose roles are gone and whose secrets are being removed on the workers; {@link
+     * #finish} waits for them and records the closes. Between the two the caller may start the next
+     * group, so its roles go while these secrets' network calls are in flight.
+     */
+    public final class Started {
+        private final List<Ended> out = new ArrayList<>();
+        private final List<CredentialEntry> grouped = new ArrayList<>();
+        private final Map<String, RoleRemoval> removed;
+        private final Map<CredentialEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
+        private final CredentialEvent event;
+        private final String actor;
+        private final Function<CredentialEntry, String> why;
+
+        private Started(List<CredentialEntry> credentials, CredentialEvent event, String actor,
+                        Function<CredentialEntry, String> why) {
+            this.event = event;
+            this.actor = actor;
+            this.why = why;
+            for (CredentialEntry credential : credentials) {
+                if (credential.event() == CredentialEvent.REQUESTED) {
+                    out.add(endOne(credential, event, actor, why));
+                } else {
+                    grouped.add(credential);
+                }
+            }
+            Map<String, RoleRemoval> gone;
+            try {
+                gone = roles.removeAll(grouped.stream().map(CredentialEntry::roleName).distinct().toList());
+            } catch (RuntimeException e) {
+                grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
+                grouped.clear();
+                gone = Map.of();
+            }
+            this.removed = gone;
+            // Each secret is a network call or two: a few at a time, in the order of the group, each
+            // worker under this invocation's deadline.
+            Deadline deadline = Deadline.current();
+            for (CredentialEntry credential : grouped) {
+                if (removed.containsKey(credential.roleName())) {
+                    secrets.put(credential, credential.secretId() == null
+                            ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
+                            : secretRemovals.supply(deadline, () -> store.remove(credential.secretId(),
+                                    Escalation.version(credential))));
+                }
             }
         }
-        Map<String, RoleRemoval> removed;
-        try {
-            removed = roles.removeAll(grouped.stream().map(CredentialEntry::roleName).distinct().toList());
-        } catch (RuntimeException e) {
-            grouped.forEach(credential -> out.add(new Ended(credential, null, e)));
-            return out;
-        }
-        // Each secret is a network call or two: a few at a time, in the order of the group, each
-        // worker under this invocation's deadline.
-        Deadline deadline = Deadline.current();
-        Map<CredentialEntry, CompletableFuture<SecretRemoval>> secrets = new java.util.LinkedHashMap<>();
-        for (CredentialEntry credential : grouped) {
-            if (removed.containsKey(credential.roleName())) {
-                secrets.put(credential, credential.secretId() == null
-                        ? CompletableFuture.completedFuture(SecretRemoval.ABSENT)
-                        : secretRemovals.supply(deadline, () -> store.remove(credential.secretId(),
-                                Escalation.version(credential))));
-            }
-        }
+    }
+
+    /** Removes the group's roles and sets its secrets' removal going; see {@link Started}. */
+    public Started start(List<CredentialEntry> credentials, CredentialEvent event, String actor,
+                         Function<CredentialEntry, String> why) {
+        return new Started(credentials, event, actor, why);
+    }
+
+    /** Waits for the group's secrets, ends what the group path left out one by one, records the closes. */
+    public List<Ended> finish(Started group) {
+        List<Ended> out = group.out;
         List<CredentialEntry> closes = new ArrayList<>();
         List<Deescalated.Removed> done = new ArrayList<>();
-        for (CredentialEntry credential : grouped) {
-            RoleRemoval role = removed.get(credential.roleName());
+        for (CredentialEntry credential : group.grouped) {
+            RoleRemoval role = group.removed.get(credential.roleName());
             if (role == null) {
-                out.add(endOne(credential, event, actor, why));
+                out.add(endOne(credential, group.event, group.actor, group.why));
                 continue;
             }
             try {
-                SecretRemoval secret = Workers.join(secrets.get(credential), "a secret's removal",
+                SecretRemoval secret = Workers.join(group.secrets.get(credential), "a secret's removal",
                         Deadline.current().forCleanup());
-                closes.add(credential.next(event, clock.instant(), actor,
-                        why.apply(credential) + ": " + outcome(role, secret)));
+                closes.add(credential.next(group.event, clock.instant(), group.actor,
+                        group.why.apply(credential) + ": " + outcome(role, secret)));
                 done.add(new Deescalated.Removed(credential.credentialId(), credential.roleName(), role.outcome(),
                         role.sessionsTerminated(), secret));
             } catch (RuntimeException e) {

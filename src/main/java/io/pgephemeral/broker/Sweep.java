@@ -236,21 +236,38 @@ public class Sweep {
                 more = true;
             }
             List<CredentialEntry> fresh = byBatch(taken, batchOf);
+            // Each group's roles go while the group before it waits for its secrets' network calls.
+            Revoker.Started previous = null;
             for (int from = 0; from < fresh.size(); ) {
                 if (budget <= 0 || !clock.instant().isBefore(deadline)) {
                     more = true;
-                    return;
+                    break;
                 }
                 List<CredentialEntry> group = fresh.subList(from, Math.min(fresh.size(), from + Math.min(GROUP, budget)));
                 from += group.size();
                 budget -= group.size();
-                for (Revoker.Ended ended : revoker.endAll(group, CredentialEvent.EXPIRED, Escalation.BROKER,
-                        e -> "expired at " + e.validUntil())) {
-                    if (ended.failure() == null) {
-                        expired++;
-                    } else {
-                        failed(ended.credential(), ended.failure());
+                Revoker.Started started;
+                try {
+                    started = revoker.start(group, CredentialEvent.EXPIRED, Escalation.BROKER,
+                            e -> "expired at " + e.validUntil());
+                } finally {
+                    if (previous != null) {
+                        count(revoker.finish(previous));
                     }
+                }
+                previous = started;
+            }
+            if (previous != null) {
+                count(revoker.finish(previous));
+            }
+        }
+
+        private void count(List<Revoker.Ended> ended) {
+            for (Revoker.Ended e : ended) {
+                if (e.failure() == null) {
+                    expired++;
+                } else {
+                    failed(e.credential(), e.failure());
                 }
             }
         }

@@ -69,6 +69,32 @@ class SweepFastTest {
                 broker.roles.removeAllCalls());
     }
 
+    /**
+     * A big sweep's groups overlap: while one group's secrets are still being removed (network
+     * calls, on the workers), the next group's roles are already being removed (the database).
+     */
+    @Test
+    void theNextGroupsRolesGoWhileThisGroupsSecretsAreStillBeingRemoved() throws Exception {
+        for (int i = 0; i < 101; i++) {
+            broker.escalation.escalate(new EscalationRequest("srn:sym:run:overlap-" + i,
+                    "user" + i + "@acme.example", "ops@acme.example", null, "readonly", Duration.ofHours(1)));
+        }
+        broker.clock.advance(Duration.ofHours(2));
+        PortCalls.Pause secret = broker.calls.pauseAtAnyThread("secrets.remove");
+        PortCalls.Pause nextGroup = broker.calls.pauseAtAnyThread("roles.removeAll", 1);
+
+        CompletableFuture<Swept> sweeping = CompletableFuture.supplyAsync(broker.sweep::sweep);
+        secret.awaitReached();
+        nextGroup.awaitReached();
+        nextGroup.resume();
+        secret.resume();
+
+        Swept swept = sweeping.get(10, TimeUnit.SECONDS);
+        assertEquals(101, swept.expired());
+        assertEquals(List.of(), broker.roles.names());
+        assertEquals(List.of(), broker.secrets.names());
+    }
+
     @Test
     void removesARoleTheLedgerNeverRecordedAndNotesIt() {
         broker.roles.put(new InMemoryRoles.Role("eph_stray_aaaaaaaaaa", broker.clock.instant().plusSeconds(600),

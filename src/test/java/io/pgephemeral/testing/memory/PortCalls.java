@@ -20,7 +20,7 @@ public final class PortCalls {
     void enter(String call) {
         Pause pause = pauses.get(call);
         if (pause != null && (pause.thread == null || pause.thread == Thread.currentThread())
-                && pauses.remove(call, pause)) {
+                && pause.toSkip.getAndDecrement() <= 0 && pauses.remove(call, pause)) {
             pause.reached.countDown();
             await(pause.resume, "the test to resume " + call);
         }
@@ -38,7 +38,13 @@ public final class PortCalls {
      * a call the use case hands to a worker thread of its own.
      */
     public Pause pauseAtAnyThread(String call) {
+        return pauseAtAnyThread(call, 0);
+    }
+
+    /** {@link #pauseAtAnyThread(String)}, letting the first {@code skip} calls through. */
+    public Pause pauseAtAnyThread(String call, int skip) {
         Pause pause = new Pause(call, null);
+        pause.toSkip.set(skip);
         pauses.put(call, pause);
         return pause;
     }
@@ -60,6 +66,7 @@ public final class PortCalls {
         private final Thread thread;
         private final CountDownLatch reached = new CountDownLatch(1);
         private final CountDownLatch resume = new CountDownLatch(1);
+        private final java.util.concurrent.atomic.AtomicInteger toSkip = new java.util.concurrent.atomic.AtomicInteger();
 
         private Pause(String call, Thread thread) {
             this.call = call;
