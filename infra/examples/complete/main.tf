@@ -28,6 +28,9 @@ module "pg_ephemeral" {
   duration_unit = "seconds"
   secret_prefix = "pg-ephemeral/"
 
+  # PostgreSQL 16+: the creator roles bot-setup-pg16.sql makes (remove before 16).
+  creator_roles = [for i in range(16) : format("ephemeral_creator_%02d", i)]
+
   # Network: PostgreSQL on 5432 (the module also opens the database's
   # ingress for the function), Secrets Manager through a new endpoint.
   vpc_id                         = var.vpc_id

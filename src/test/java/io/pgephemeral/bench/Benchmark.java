@@ -96,6 +96,7 @@ public final class Benchmark {
         if (!sweepsOnly.isBlank()) {
             // -Dbench.sweeps=10000[,...]: only the sweeps, at these sizes (the role DDL's scaling on 16+).
             for (String n : sweepsOnly.split(",")) {
+                sweep(Integer.parseInt(n.strip()), true);
                 sweep(Integer.parseInt(n.strip()), false);
             }
             return;
