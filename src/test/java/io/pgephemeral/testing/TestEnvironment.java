@@ -179,8 +179,9 @@ public final class TestEnvironment {
         p.put("broker.secret-store", "aws");
         p.put("broker.secret-prefix", "pg-ephemeral/");
         p.put("broker.lock-timeout", "5s");
-        if (serverMajor >= 16) {
-            // As docs/operators.md advises on 16+: the broker's own tests run the way it is deployed.
+        if (serverMajor >= 16 && !"false".equals(System.getProperty("bench.creators"))) {
+            // As docs/operators.md advises on 16+: the broker's own tests run the way it is deployed
+            // (the benchmark's -Dbench.creators=false measures a broker without them).
             p.put("broker.creator-roles", String.join(",", CREATORS));
         }
         return p;
