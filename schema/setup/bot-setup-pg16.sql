@@ -30,7 +30,8 @@ GRANT readonly TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
 -- the logins. A creator can make and administer roles, and grant the marker and the target roles,
 -- but uses none of them (INHERIT FALSE, SET FALSE) and cannot log in. The bot may SET ROLE to it but
 -- not inherit from it (INHERIT FALSE), so the bot's own privileges stay as above. The broker checks
--- each creator at start and refuses one that can do more.
+-- each creator at its first escalation and refuses one that holds anything the bot does not (see
+-- docs/operators.md, Creator roles): grant a creator nothing else.
 -- `targets` lists the same roles as the GRANT lines above.
 DO $$
 DECLARE

@@ -22,9 +22,16 @@ final class CreatorRoles {
     private static final String SETTING = "BROKER_CREATOR_ROLES";
     private static final String SETUP = "schema/setup/bot-setup-pg16.sql";
 
-    /** One row per name, in order; the marker is the first parameter, the names the second. */
+    /**
+     * One row per name, in order; the marker is the first parameter, the names the second. What a
+     * creator may hold is what the bot holds already: ADMIN on the marker, on roles the bot holds
+     * WITH ADMIN itself (the targets), and on the broker's own logins (members of the marker);
+     * nothing it can use (INHERIT or SET), no object or privilege anywhere ({@code pg_shdepend}:
+     * ownership, grants, default privileges), and the bot must not inherit from it.
+     */
     private static final String CHECK = """
-            WITH bot AS (SELECT oid FROM pg_roles WHERE rolname = session_user)
+            WITH bot AS (SELECT oid FROM pg_roles WHERE rolname = session_user),
+            marker AS (SELECT oid FROM pg_roles WHERE rolname = ?)
             SELECT n.name, c.oid IS NOT NULL, c.rolcanlogin, c.rolcreaterole,
                    concat_ws(', ', CASE WHEN c.rolsuper THEN 'SUPERUSER' END,
                        CASE WHEN c.rolreplication THEN 'REPLICATION' END,
@@ -34,10 +41,21 @@ final class CreatorRoles {
                      WHERE m.member = c.oid AND (m.inherit_option OR m.set_option) ORDER BY 1 LIMIT 1),
                    (SELECT u.rolname FROM pg_auth_members m JOIN pg_roles u ON u.oid = m.member
                      WHERE m.roleid = c.oid AND m.member <> (SELECT oid FROM bot) ORDER BY 1 LIMIT 1),
-                   EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-                     WHERE m.member = c.oid AND g.rolname = ? AND m.admin_option),
                    EXISTS (SELECT 1 FROM pg_auth_members m
-                     WHERE m.roleid = c.oid AND m.member = (SELECT oid FROM bot) AND m.set_option)
+                     WHERE m.member = c.oid AND m.roleid = (SELECT oid FROM marker) AND m.admin_option),
+                   EXISTS (SELECT 1 FROM pg_auth_members m
+                     WHERE m.roleid = c.oid AND m.member = (SELECT oid FROM bot) AND m.set_option),
+                   (SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                     WHERE m.member = c.oid AND m.admin_option AND m.roleid <> (SELECT oid FROM marker)
+                       AND NOT EXISTS (SELECT 1 FROM pg_auth_members b WHERE b.member = (SELECT oid FROM bot)
+                                       AND b.roleid = m.roleid AND b.admin_option)
+                       AND NOT EXISTS (SELECT 1 FROM pg_auth_members k WHERE k.member = m.roleid
+                                       AND k.roleid = (SELECT oid FROM marker) AND NOT k.admin_option)
+                     ORDER BY 1 LIMIT 1),
+                   EXISTS (SELECT 1 FROM pg_shdepend d
+                     WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = c.oid),
+                   EXISTS (SELECT 1 FROM pg_auth_members m
+                     WHERE m.roleid = c.oid AND m.member = (SELECT oid FROM bot) AND m.inherit_option)
             FROM unnest(?::text[]) WITH ORDINALITY AS n(name, i) LEFT JOIN pg_roles c ON c.rolname = n.name
             ORDER BY n.i""";
 
@@ -117,10 +135,20 @@ final class CreatorRoles {
         if (!r.getBoolean(9)) {
             wrong.add("is not granted to the bot WITH SET TRUE, so the bot cannot SET ROLE to it");
         }
+        if (r.getString(10) != null) {
+            wrong.add("holds role " + r.getString(10) + " WITH ADMIN, which the bot itself does not");
+        }
+        if (r.getBoolean(11)) {
+            wrong.add("owns objects or holds privileges (pg_shdepend)");
+        }
+        if (r.getBoolean(12)) {
+            wrong.add("is granted to the bot WITH INHERIT TRUE, so the bot inherits it");
+        }
         if (wrong.isEmpty()) {
             return null;
         }
         return String.join(" and ", wrong) + "; the bot may become a creator role, so it must be NOLOGIN with"
-                + " CREATEROLE and nothing else, granted to the bot alone (see " + SETUP + ")";
+                + " CREATEROLE and hold nothing the bot does not, granted to the bot alone WITH INHERIT FALSE"
+                + " (see " + SETUP + ")";
     }
 }

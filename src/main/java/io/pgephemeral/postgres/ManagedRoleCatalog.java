@@ -44,9 +44,23 @@ final class ManagedRoleCatalog {
     private static String managed(boolean sixteenPlus) {
         return "r.rolname <> session_user"
                 + " AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
-                + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option)"
-                + (sixteenPlus ? " AND EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid AND " + ADMINISTERS + ")" : "");
+                + " WHERE m.member = r.oid AND g.rolname = ? AND NOT m.admin_option"
+                // 16+: the marker grant came from the role that administers the login (only the bot
+                // and its creators can grant the marker), so a role planted in the marker by someone
+                // else is not taken for ours because a role granted to the bot administers it.
+                + (sixteenPlus ? " AND EXISTS (SELECT 1 FROM pg_auth_members a WHERE a.roleid = r.oid"
+                + " AND a.member = m.grantor AND " + ADMINISTERS + ")" : "") + ")";
     }
+
+    /**
+     * The role that granted the login its marker and administers it, whether or not the bot may
+     * still act as it: for saying why a login is not (or no longer) taken for the broker's.
+     */
+    private static final String GRANTING_ADMINISTRATOR = "SELECT u.rolname FROM pg_roles r"
+            + " JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid"
+            + " JOIN pg_auth_members a ON a.roleid = r.oid AND a.member = m.grantor AND a.admin_option"
+            + " JOIN pg_roles u ON u.oid = a.member"
+            + " WHERE r.rolname = ? AND g.rolname = ? AND NOT m.admin_option AND u.rolname <> session_user LIMIT 1";
 
     /** The creator role that administers {@code r}, or null when the bot does (always, before 16). */
     private static String manager(boolean sixteenPlus) {
@@ -147,6 +161,13 @@ final class ManagedRoleCatalog {
                     return null;
                 }
                 if (!r.getBoolean(2)) {
+                    String administrator = sixteenPlus(c) ? first(c, GRANTING_ADMINISTRATOR, roleName, markerRole) : null;
+                    if (administrator != null) {
+                        throw new BrokerException("refusing to remove role " + roleName + ": it is administered by "
+                                + administrator + ", which is no longer a CREATEROLE role the bot may SET ROLE to (a creator"
+                                + " role that lost CREATEROLE or the bot's grant); restore that, or end its sessions and"
+                                + " drop it as an administrator");
+                    }
                     throw new BrokerException("refusing to remove role " + roleName + ": it is not a member of "
                             + markerRole + ", so pg-ephemeral did not create it");
                 }
@@ -166,6 +187,11 @@ final class ManagedRoleCatalog {
         return names(c, "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
                 + " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = ? AND r.rolname <> session_user"
                 + " AND r.rolname IS DISTINCT FROM ?", roleName, manager);
+    }
+
+    private static String first(Connection c, String sql, String... parameters) throws SQLException {
+        List<String> found = names(c, sql, parameters);
+        return found.isEmpty() ? null : found.get(0);
     }
 
     private static List<String> names(Connection c, String sql, String... parameters) throws SQLException {

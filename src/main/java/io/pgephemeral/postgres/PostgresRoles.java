@@ -84,6 +84,9 @@ public final class PostgresRoles implements DatabaseRoles {
         try (Connection c = database.connect()) {
             String creator = creator(c, role);
             List<String> batch = new ArrayList<>(List.of(transactions.lockTimeout(), RoleChecks.SQL));
+            if (catalog.sixteenPlus(c)) {
+                batch.add(RoleStatements.noSelfGrant());
+            }
             if (creator != null) {
                 batch.add(RoleStatements.setRole(creator));
             }

@@ -28,6 +28,15 @@ final class RoleStatements {
     }
 
     /**
+     * 16+: {@code createrole_self_grant} (settable per role or database) would also grant each new
+     * login to its creator WITH INHERIT or SET, handing the creator, or the bot, every target's
+     * privileges. Off for the create's own transaction, whatever the server says.
+     */
+    static String noSelfGrant() {
+        return "SET LOCAL createrole_self_grant = ''";
+    }
+
+    /**
      * Runs the rest of the transaction as {@code role} (a creator role), or, with null, as the bot
      * again. LOCAL: it ends with the transaction, so a pooled connection never keeps it.
      */

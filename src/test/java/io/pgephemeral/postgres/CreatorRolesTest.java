@@ -180,6 +180,85 @@ class CreatorRolesTest {
         }
     }
 
+    /**
+     * {@code createrole_self_grant} (16+, settable for a role or database) makes the server grant
+     * each new role to its creator WITH INHERIT or SET as well: the creator, or the bot when it
+     * creates logins itself, would then hold every target's privileges. The create batch sets it
+     * empty for its own transaction.
+     */
+    @Test
+    void aSelfGrantSettingNeverLetsTheCreatorUseItsLogins() {
+        if (refusedBeforeSixteen()) {
+            return;
+        }
+        Db.execute("ALTER ROLE ephemeral_bot SET createrole_self_grant = 'set, inherit'");
+        TargetDatabase fresh = new TargetDatabase(env.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 1);
+        try {
+            for (List<String> creators : List.of(CREATORS, List.<String>of())) {
+                String name = "eph_self_grant_" + creators.size();
+                new PostgresRoles(fresh, new RoleAdminSettings(TestEnvironment.MARKER, 7262931L,
+                        Duration.ofSeconds(5), null, creators)).create(login(name));
+                assertEquals(0L, ((Number) Db.value("SELECT count(*) FROM pg_auth_members WHERE roleid ="
+                        + " (SELECT oid FROM pg_roles WHERE rolname = ?) AND (inherit_option OR set_option)", name))
+                        .longValue(), name + " is granted to no one who could use it");
+                Db.execute("DROP ROLE " + name);
+            }
+        } finally {
+            fresh.close();
+            Db.execute("ALTER ROLE ephemeral_bot RESET createrole_self_grant");
+        }
+    }
+
+    /**
+     * A role someone else put in the marker is not the broker's, even when a CREATEROLE role the bot
+     * may SET ROLE to administers it: a login is the broker's only if its marker grant came from the
+     * role that administers it (no one else can grant the marker).
+     */
+    @Test
+    void aMarkerMemberPlantedUnderARoleGrantedToTheBotIsNotTheBrokers() {
+        if (refusedBeforeSixteen()) {
+            return;
+        }
+        Db.execute("CREATE ROLE planted_victim LOGIN; GRANT ephemeral_managed TO planted_victim WITH INHERIT FALSE, SET FALSE;"
+                + " CREATE ROLE planted_helper NOLOGIN CREATEROLE; GRANT planted_victim TO planted_helper WITH ADMIN TRUE,"
+                + " INHERIT FALSE, SET FALSE; GRANT planted_helper TO ephemeral_bot WITH INHERIT FALSE, SET TRUE");
+        try {
+            PostgresRoles roles = roles(CREATORS, null);
+            assertFalse(roles.managedRoles().stream().anyMatch(r -> r.name().equals("planted_victim")));
+            assertThrows(BrokerException.class, () -> roles.remove("planted_victim"));
+            assertTrue(Db.roleExists("planted_victim"));
+        } finally {
+            Db.execute("DROP ROLE IF EXISTS planted_victim; DROP ROLE planted_helper");
+        }
+    }
+
+    /**
+     * A creator that lost CREATEROLE (or the bot's grant) can no longer act on its logins, and the
+     * broker no longer takes them for its own: removal says why, instead of "not created by the
+     * broker", and what is left to do.
+     */
+    @Test
+    void aLoginWhoseCreatorLostCreateroleIsExplained() {
+        if (refusedBeforeSixteen()) {
+            return;
+        }
+        Db.execute("CREATE ROLE creator_lost NOLOGIN CREATEROLE;"
+                + " GRANT ephemeral_managed TO creator_lost WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+                + " GRANT readonly TO creator_lost WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+                + " GRANT creator_lost TO ephemeral_bot WITH INHERIT FALSE, SET TRUE");
+        try {
+            roles(List.of("creator_lost"), null).create(login("eph_creator_lost"));
+            Db.execute("ALTER ROLE creator_lost NOCREATEROLE");
+            BrokerException e = assertThrows(BrokerException.class, () -> roles(CREATORS, null).remove("eph_creator_lost"));
+            assertEquals("refusing to remove role eph_creator_lost: it is administered by creator_lost, which is no longer a"
+                    + " CREATEROLE role the bot may SET ROLE to (a creator role that lost CREATEROLE or the bot's grant);"
+                    + " restore that, or end its sessions and drop it as an administrator", e.getMessage());
+            assertTrue(Db.roleExists("eph_creator_lost"));
+        } finally {
+            Db.execute("DROP ROLE IF EXISTS eph_creator_lost; DROP ROLE creator_lost");
+        }
+    }
+
     /** A target granted to the bot but not to the creators fails at its GRANT, says what to grant, and leaves nothing. */
     @Test
     void aTargetTheCreatorsCannotGrantIsExplained() {
@@ -231,7 +310,17 @@ class CreatorRolesTest {
                             "GRANT ephemeral_managed TO creator_odd WITH ADMIN TRUE, INHERIT FALSE, SET FALSE",
                             "cannot grant the marker role ephemeral_managed"},
                     new String[] {"REVOKE creator_odd FROM ephemeral_bot",
-                            "GRANT creator_odd TO ephemeral_bot WITH INHERIT FALSE, SET TRUE", "the bot cannot SET ROLE to it"});
+                            "GRANT creator_odd TO ephemeral_bot WITH INHERIT FALSE, SET TRUE", "the bot cannot SET ROLE to it"},
+                    // ADMIN alone is power: as the creator the bot could grant the role to itself.
+                    new String[] {"GRANT pg_execute_server_program TO creator_odd WITH ADMIN TRUE, INHERIT FALSE, SET FALSE",
+                            "REVOKE pg_execute_server_program FROM creator_odd",
+                            "holds role pg_execute_server_program WITH ADMIN, which the bot itself does not"},
+                    new String[] {"GRANT SELECT ON orders TO creator_odd", "REVOKE SELECT ON orders FROM creator_odd",
+                            "owns objects or holds privileges"},
+                    new String[] {"CREATE TABLE creator_owned (id int); ALTER TABLE creator_owned OWNER TO creator_odd",
+                            "DROP TABLE creator_owned", "owns objects or holds privileges"},
+                    new String[] {"GRANT creator_odd TO ephemeral_bot WITH INHERIT TRUE",
+                            "GRANT creator_odd TO ephemeral_bot WITH INHERIT FALSE", "the bot inherits it"});
             for (String[] c : cases) {
                 Db.execute(c[0]);
                 try {
