@@ -138,6 +138,13 @@ class CreatorRolesTest {
         assertTrue(without.managedRoles().stream().anyMatch(r -> r.name().equals("eph_creator_retired")));
         assertEquals(RoleRemoval.Outcome.DROPPED, without.remove("eph_creator_retired").outcome());
         assertFalse(Db.roleExists("eph_creator_retired"));
+        // And the other way: turning creator roles on leaves the bot's earlier logins to the bot.
+        without.create(login("eph_made_before_creators"));
+        assertEquals(List.of(TestEnvironment.BOT), administrators("eph_made_before_creators"));
+        assertEquals(Map.of("eph_made_before_creators", RoleRemoval.Outcome.DROPPED), roles(CREATORS, null)
+                .removeAll(List.of("eph_made_before_creators")).entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().outcome())));
+        assertFalse(Db.roleExists("eph_made_before_creators"));
     }
 
     /**
