@@ -27,7 +27,8 @@ final class CreatorRoles {
      * creator may hold is what the bot holds already: ADMIN on the marker, on roles the bot holds
      * WITH ADMIN itself (the targets), and on the broker's own logins (members of the marker);
      * nothing it can use (INHERIT or SET), no object or privilege anywhere ({@code pg_shdepend}:
-     * ownership, grants, default privileges), and the bot must not inherit from it.
+     * ownership, grants, default privileges; not the rows 16+ keeps for the memberships it granted,
+     * one per login it made), and the bot must not inherit from it.
      */
     private static final String CHECK = """
             WITH bot AS (SELECT oid FROM pg_roles WHERE rolname = session_user),
@@ -53,7 +54,8 @@ final class CreatorRoles {
                                        AND k.roleid = (SELECT oid FROM marker) AND NOT k.admin_option)
                      ORDER BY 1 LIMIT 1),
                    EXISTS (SELECT 1 FROM pg_shdepend d
-                     WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = c.oid),
+                     WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = c.oid
+                       AND d.classid <> 'pg_catalog.pg_auth_members'::regclass),
                    EXISTS (SELECT 1 FROM pg_auth_members m
                      WHERE m.roleid = c.oid AND m.member = (SELECT oid FROM bot) AND m.inherit_option)
             FROM unnest(?::text[]) WITH ORDINALITY AS n(name, i) LEFT JOIN pg_roles c ON c.rolname = n.name
