@@ -12,8 +12,4 @@ import java.time.Instant;
  *                     with creator roles: the role that administers them); null when it does not matter
  */
 public record ManagedRole(String name, @Nullable Instant validUntil, boolean canLogin, @Nullable String removalBatch) {
-
-    public ManagedRole(String name, @Nullable Instant validUntil, boolean canLogin) {
-        this(name, validUntil, canLogin, null);
-    }
 }

@@ -53,9 +53,21 @@ class CreatorRolesTest {
     }
 
     private static NewLogin login(String name) {
+        return login(name, READONLY);
+    }
+
+    private static NewLogin login(String name, Target target) {
         PasswordGenerator g = new PasswordGenerator();
         return new NewLogin(name, ScramVerifier.of(g.generate(32), g.randomBytes(16), 4096),
-                Instant.now().plusSeconds(600), READONLY, 3);
+                Instant.now().plusSeconds(600), target, 3);
+    }
+
+    /** A creator role as schema/setup/bot-setup-pg16.sql makes one (for the tests' readonly target). */
+    private static void makeCreator(String name) {
+        Db.execute("CREATE ROLE " + name + " NOLOGIN CREATEROLE;"
+                + " GRANT ephemeral_managed TO " + name + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+                + " GRANT readonly TO " + name + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+                + " GRANT " + name + " TO ephemeral_bot WITH INHERIT FALSE, SET TRUE");
     }
 
     /** Who holds ADMIN OPTION on the role: on 16+ its creator, granted by the bootstrap superuser. */
@@ -252,10 +264,7 @@ class CreatorRolesTest {
         if (refusedBeforeSixteen()) {
             return;
         }
-        Db.execute("CREATE ROLE creator_lost NOLOGIN CREATEROLE;"
-                + " GRANT ephemeral_managed TO creator_lost WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
-                + " GRANT readonly TO creator_lost WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
-                + " GRANT creator_lost TO ephemeral_bot WITH INHERIT FALSE, SET TRUE");
+        makeCreator("creator_lost");
         try {
             roles(List.of("creator_lost"), null).create(login("eph_creator_lost"));
             Db.execute("ALTER ROLE creator_lost NOCREATEROLE");
@@ -278,9 +287,7 @@ class CreatorRolesTest {
         Db.execute("CREATE ROLE creator_less NOLOGIN; GRANT creator_less TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
         try {
             PostgresRoles roles = roles(CREATORS, null);
-            PasswordGenerator g = new PasswordGenerator();
-            NewLogin login = new NewLogin("eph_creator_less", ScramVerifier.of(g.generate(32), g.randomBytes(16), 4096),
-                    Instant.now().plusSeconds(600), new Target("less", List.of("creator_less"), true), 3);
+            NewLogin login = login("eph_creator_less", new Target("less", List.of("creator_less"), true));
             BrokerException e = assertThrows(BrokerException.class, () -> roles.create(login));
             assertTrue(e.getMessage().contains("permission denied to grant role \"creator_less\""), e.getMessage());
             assertTrue(e.getMessage().endsWith("every target role must be granted to every creator role WITH ADMIN TRUE"
@@ -302,10 +309,7 @@ class CreatorRolesTest {
         if (refusedBeforeSixteen()) {
             return;
         }
-        Db.execute("CREATE ROLE creator_odd NOLOGIN CREATEROLE;"
-                + " GRANT ephemeral_managed TO creator_odd WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
-                + " GRANT readonly TO creator_odd WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
-                + " GRANT creator_odd TO ephemeral_bot WITH INHERIT FALSE, SET TRUE");
+        makeCreator("creator_odd");
         try {
             assertEquals(Map.of(), roles(List.of("creator_odd"), null).vet(List.of(READONLY)), "a sound creator passes");
             List<String[]> cases = List.of(
