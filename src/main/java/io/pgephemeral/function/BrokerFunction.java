@@ -3,7 +3,9 @@ package io.pgephemeral.function;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.context.env.Environment;
+import io.micronaut.context.exceptions.BeanContextException;
 import io.micronaut.function.aws.MicronautRequestHandler;
+import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.sym.SymResponse;
 import jakarta.inject.Inject;
 
@@ -29,8 +31,24 @@ public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>,
      */
     public BrokerFunction() {
         super();
+        startCredentialStore();
         snapStart = new SnapStartHooks(applicationContext);
         org.crac.Core.getGlobalContext().register(snapStart);
+    }
+
+    /**
+     * Creates the credential store now rather than when the first event needs a secret. For
+     * Secrets Manager that starts the SDK client's build on its own thread, the longest single
+     * part of a cold start (about 1,700 classes): it then runs beside the first event's reading
+     * and its database work instead of after them. A configuration mistake is left for the first
+     * event to report by name, as every event does.
+     */
+    private void startCredentialStore() {
+        try {
+            applicationContext.getBean(CredentialStore.class);
+        } catch (BeanContextException e) {
+            // answered by InvocationHandler, one line per event
+        }
     }
 
     /** Used by the CLI and tests: runs inside an existing application context. */
