@@ -31,7 +31,7 @@ class SecretLeakTest {
 
     private static final TestEnvironment env = TestEnvironment.get();
 
-    /** Entropy that repeats for the same seed, so a twin generator knows the broker's password. */
+    /** A DRBG stand-in that repeats for the same seed, so a twin generator knows the broker's password. */
     static final class KnownEntropy extends SecureRandom {
         private long counter;
 
@@ -52,6 +52,11 @@ class SecretLeakTest {
         public synchronized void nextBytes(byte[] bytes) {
             byte[] seed = generateSeed(bytes.length);
             System.arraycopy(seed, 0, bytes, 0, bytes.length);
+        }
+
+        @Override
+        public void nextBytes(byte[] bytes, java.security.SecureRandomParameters params) {
+            nextBytes(bytes);
         }
     }
 

@@ -2,10 +2,16 @@ package io.pgephemeral.crypto;
 
 import org.junit.jupiter.api.Test;
 
+import java.security.DrbgParameters;
+import java.security.SecureRandom;
+import java.security.SecureRandomParameters;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +44,7 @@ class PasswordGeneratorTest {
 
     /**
      * Every character equally likely: a chi-square test over 256,000 characters from a seeded
-     * entropy source, so the sample is the same on every run. Mapping all 256 byte values with
+     * random source, so the sample is the same on every run. Mapping all 256 byte values with
      * {@code % 62} would favour the first eight characters by a quarter, a chi-square near 1,700.
      */
     @Test
@@ -61,25 +67,62 @@ class PasswordGeneratorTest {
         assertTrue(chiSquare < 120, "chi-square " + chiSquare);
     }
 
-    /** A reproducible stand-in for the operating system's entropy. */
+    /** A reproducible stand-in for the DRBG, which notes what each call asked of it. */
     static final class SeededEntropy extends java.security.SecureRandom {
         private final java.util.Random random;
+        final List<SecureRandomParameters> asked = new ArrayList<>();
 
         SeededEntropy(long seed) {
             this.random = new java.util.Random(seed);
         }
 
         @Override
-        public synchronized byte[] generateSeed(int n) {
-            byte[] out = new byte[n];
-            random.nextBytes(out);
-            return out;
+        public synchronized void nextBytes(byte[] bytes) {
+            throw new AssertionError("a draw without parameters may skip prediction resistance");
         }
 
         @Override
-        public synchronized void nextBytes(byte[] bytes) {
+        public synchronized void nextBytes(byte[] bytes, SecureRandomParameters params) {
+            asked.add(params);
             random.nextBytes(bytes);
         }
+
+        @Override
+        public synchronized void reseed(SecureRandomParameters params) {
+            asked.add(params);
+        }
+    }
+
+    /**
+     * Every draw (passwords, salts, name suffixes) asks the DRBG for prediction resistance at full
+     * strength, and a SnapStart restore's reseed asks for fresh entropy too: no output depends only
+     * on state that a snapshot may have copied.
+     */
+    @Test
+    void everyDrawAndReseedAsksForFreshEntropy() {
+        SeededEntropy drbg = new SeededEntropy(7);
+        PasswordGenerator g = new PasswordGenerator(drbg);
+        g.generate(32);
+        g.randomBytes(16);
+        g.reseed();
+        assertEquals(3, drbg.asked.size());
+        for (SecureRandomParameters p : drbg.asked.subList(0, 2)) {
+            DrbgParameters.NextBytes draw = assertInstanceOf(DrbgParameters.NextBytes.class, p);
+            assertTrue(draw.getPredictionResistance());
+            assertEquals(256, draw.getStrength());
+        }
+        assertTrue(assertInstanceOf(DrbgParameters.Reseed.class, drbg.asked.get(2)).getPredictionResistance());
+    }
+
+    @Test
+    void theDefaultGeneratorIsTheJdksDrbgAtFullStrengthWithPredictionResistance() throws Exception {
+        java.lang.reflect.Field f = PasswordGenerator.class.getDeclaredField("drbg");
+        f.setAccessible(true);
+        SecureRandom drbg = (SecureRandom) f.get(new PasswordGenerator());
+        DrbgParameters.Instantiation p = assertInstanceOf(DrbgParameters.Instantiation.class, drbg.getParameters());
+        assertEquals(DrbgParameters.Capability.PR_AND_RESEED, p.getCapability());
+        assertEquals(256, p.getStrength());
+        assertEquals("DRBG", drbg.getAlgorithm());
     }
 
     @Test

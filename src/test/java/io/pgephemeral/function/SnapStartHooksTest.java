@@ -11,12 +11,15 @@ import io.pgephemeral.testing.FakeSecretsManager;
 import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.Test;
 
+import java.security.DrbgParameters;
 import java.security.SecureRandom;
+import java.security.SecureRandomParameters;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,50 +92,53 @@ class SnapStartHooksTest {
     }
 
     /**
-     * Two environments restored from one snapshot hold the same generator state, and until the
-     * restore their entropy is the same too (that is what a snapshot is): they produce the same
-     * password. The restore hook draws fresh entropy, which differs per environment as the
-     * operating system's does, and from then on their passwords differ.
+     * Two environments restored from one snapshot hold the same generator state: until the restore
+     * they produce the same password. The restore hook reseeds the generator with fresh entropy,
+     * which differs per environment as the operating system's does, and from then on their
+     * passwords differ. (The real DRBG also asks for fresh entropy on every draw; this stand-in
+     * does not, so only the hook can part the two.)
      */
     @Test
     void eachRestoredEnvironmentReseedsItsPasswordGenerator() {
-        SnapshotEntropy entropyA = new SnapshotEntropy();
-        SnapshotEntropy entropyB = new SnapshotEntropy();
-        PasswordGenerator a = new PasswordGenerator(entropyA);
-        PasswordGenerator b = new PasswordGenerator(entropyB);
+        SnapshotDrbg drbgA = new SnapshotDrbg();
+        SnapshotDrbg drbgB = new SnapshotDrbg();
+        PasswordGenerator a = new PasswordGenerator(drbgA);
+        PasswordGenerator b = new PasswordGenerator(drbgB);
         assertEquals(a.generate(32), b.generate(32), "before the restore the two are one snapshot");
 
-        entropyA.restoredAs(1);
-        entropyB.restoredAs(2);
+        drbgA.restoredAs(1);
+        drbgB.restoredAs(2);
         try (Broker restoredA = new Broker(Map.of(), a); Broker restoredB = new Broker(Map.of(), b)) {
-            long drawnBefore = entropyA.bytesDrawn;
             new SnapStartHooks(restoredA.context()).afterRestore(null);
             new SnapStartHooks(restoredB.context()).afterRestore(null);
-            assertTrue(entropyA.bytesDrawn > drawnBefore, "the restore hook drew fresh entropy");
+            DrbgParameters.Reseed asked = assertInstanceOf(DrbgParameters.Reseed.class, drbgA.reseededWith);
+            assertTrue(asked.getPredictionResistance(), "the restore hook asked for fresh entropy");
         }
         assertNotEquals(a.generate(32), b.generate(32));
     }
 
-    /** The same bytes for every copy until {@link #restoredAs}, then a stream of that copy's own. */
-    private static final class SnapshotEntropy extends SecureRandom {
-        private Random stream = new Random(20261123L);
-        private long bytesDrawn;
+    /**
+     * A DRBG stand-in: its state is what the snapshot held, the same in every copy, until a reseed
+     * mixes in the entropy of the environment it was restored in.
+     */
+    private static final class SnapshotDrbg extends SecureRandom {
+        private Random state = new Random(20261123L);
+        private long environmentEntropy;
+        private SecureRandomParameters reseededWith;
 
         void restoredAs(long environment) {
-            stream = new Random(environment);
+            environmentEntropy = environment;
         }
 
         @Override
-        public synchronized byte[] generateSeed(int n) {
-            byte[] out = new byte[n];
-            nextBytes(out);
-            return out;
+        public synchronized void nextBytes(byte[] bytes, SecureRandomParameters params) {
+            state.nextBytes(bytes);
         }
 
         @Override
-        public synchronized void nextBytes(byte[] bytes) {
-            stream.nextBytes(bytes);
-            bytesDrawn += bytes.length;
+        public synchronized void reseed(SecureRandomParameters params) {
+            reseededWith = params;
+            state = new Random(state.nextLong() ^ environmentEntropy);
         }
     }
 
