@@ -101,6 +101,11 @@ public final class Benchmark {
             }
             return;
         }
+        if ("cold-start".equals(System.getProperty("bench.only"))) {
+            // -Dbench.only=cold-start: only the cold starts (after `package`, with AppCDS too).
+            coldStart(size);
+            return;
+        }
         floor(size);
         secretsManagerRoundTrip(size);
         warmLatency(size);
