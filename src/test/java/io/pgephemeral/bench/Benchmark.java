@@ -101,6 +101,11 @@ public final class Benchmark {
             }
             return;
         }
+        if ("network".equals(System.getProperty("bench.only"))) {
+            // -Dbench.only=network: only the round-trip figures.
+            overTheNetwork(size);
+            return;
+        }
         if ("cold-start".equals(System.getProperty("bench.only"))) {
             // -Dbench.only=cold-start: only the cold starts (after `package`, with AppCDS too).
             coldStart(size);
@@ -109,6 +114,7 @@ public final class Benchmark {
         floor(size);
         secretsManagerRoundTrip(size);
         warmLatency(size);
+        overTheNetwork(size);
         escalationSteps(size);
         record("escalate_p50_target", 1.3 * figure("floor_p50") + figure("secrets_manager_p50"), "ms");
         for (int callers : new int[] {1, 4, 16}) {
@@ -251,6 +257,65 @@ public final class Benchmark {
         record("deescalate_p95", down.percentileMs(95), "ms");
         record("deescalate_p99", down.percentileMs(99), "ms");
     }
+
+    /**
+     * The broker with PostgreSQL a network away: its connections go through a {@link DelayProxy}
+     * that holds each chunk {@link #NETWORK_ONE_WAY_MICROS} each way (a 1 ms round trip, about
+     * what a Lambda sees to a database in another availability zone), which also counts the round
+     * trips each escalation and deescalation makes. The floor is measured through it as well.
+     */
+    private void overTheNetwork(Size size) throws Exception {
+        java.util.regex.Matcher url = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$")
+                .matcher(env.jdbcUrl());
+        if (!url.matches()) {
+            throw new IllegalStateException("cannot relay a JDBC URL of this form: " + env.jdbcUrl());
+        }
+        java.net.InetSocketAddress server = new java.net.InetSocketAddress(url.group(1), Integer.parseInt(url.group(2)));
+        try (io.pgephemeral.testing.DelayProxy proxy = new io.pgephemeral.testing.DelayProxy(server, NETWORK_ONE_WAY_MICROS)) {
+            String relayed = "jdbc:postgresql://127.0.0.1:" + proxy.port() + url.group(3);
+            Stats floor = new Stats();
+            try (Connection c = java.sql.DriverManager.getConnection(relayed, TestEnvironment.BOT, env.botPassword())) {
+                for (int i = 0; i < size.latencyRuns(); i++) {
+                    floor.add(floorOnce(c)); // four round trips: lock, CREATE ROLE, GRANT, COMMIT
+                }
+            }
+            record("floor_p50_at_rtt_1ms", floor.percentileMs(50), "ms");
+            Stats up = new Stats();
+            Stats down = new Stats();
+            long upTrips = 0;
+            long downTrips = 0;
+            try (Broker broker = new Broker(Map.of("broker.db-url", relayed))) {
+                int warm = Math.min(5, size.latencyRuns() / 10);
+                for (int i = 0; i < size.latencyRuns(); i++) {
+                    String run = Events.newRunId();
+                    String requester = "network" + users.incrementAndGet() + "@acme.example";
+                    long trips0 = proxy.roundTrips();
+                    long t0 = System.nanoTime();
+                    SymResponse r = broker.handle(Events.escalate(run, requester, "readonly", "1h"));
+                    long t1 = System.nanoTime();
+                    long trips1 = proxy.roundTrips();
+                    SymResponse d = broker.handle(Events.deescalate(run, requester, "readonly"));
+                    long t2 = System.nanoTime();
+                    require(r);
+                    require(d);
+                    if (i >= warm) {
+                        up.add(t1 - t0);
+                        down.add(t2 - t1);
+                        upTrips += trips1 - trips0;
+                        downTrips += proxy.roundTrips() - trips1;
+                    }
+                }
+                int counted = size.latencyRuns() - warm;
+                record("db_round_trips_per_escalation", (double) upTrips / counted, "round trips");
+                record("db_round_trips_per_deescalation", (double) downTrips / counted, "round trips");
+            }
+            record("escalate_p50_at_rtt_1ms", up.percentileMs(50), "ms");
+            record("deescalate_p50_at_rtt_1ms", down.percentileMs(50), "ms");
+        }
+    }
+
+    /** Half the round trip {@link #overTheNetwork} adds to every exchange with PostgreSQL. */
+    private static final long NETWORK_ONE_WAY_MICROS = 500;
 
     /**
      * The profile of a warm escalation: the same steps Escalation takes, through the same beans,

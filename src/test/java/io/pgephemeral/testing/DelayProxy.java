@@ -1,0 +1,136 @@
+package io.pgephemeral.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP relay on loopback that holds every chunk for a fixed time in each direction, for measuring
+ * the broker as it runs against a database that is not on the same machine (a network round trip
+ * of twice the delay). Chunks keep their order and are not held behind each other: a pipelined
+ * batch costs one delay, not one per statement.
+ *
+ * <p>It also counts round trips: each time a client sends after it last received (or first sends)
+ * begins one. A benchmark tool, not a test aid: its delays are sleeps.
+ */
+public final class DelayProxy implements AutoCloseable {
+
+    private final ServerSocket listener;
+    private final InetSocketAddress target;
+    private final long delayNanos;
+    private final AtomicLong roundTrips = new AtomicLong();
+    private volatile boolean closed;
+
+    /** Relays to {@code target}, holding each chunk {@code oneWayMicros} in each direction. */
+    public DelayProxy(InetSocketAddress target, long oneWayMicros) throws IOException {
+        this.target = target;
+        this.delayNanos = oneWayMicros * 1_000;
+        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::accept, "delay-proxy");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** Round trips begun by clients since the proxy started. */
+    public long roundTrips() {
+        return roundTrips.get();
+    }
+
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket client = listener.accept();
+                Socket server = new Socket(target.getAddress(), target.getPort());
+                client.setTcpNoDelay(true);
+                server.setTcpNoDelay(true);
+                Connection connection = new Connection();
+                relay(client, server, connection, true);
+                relay(server, client, connection, false);
+            } catch (IOException e) {
+                if (!closed) {
+                    throw new IllegalStateException("delay proxy: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** Which way the last chunk of one connection went, for counting round trips. */
+    private final class Connection {
+        private boolean lastFromClient;
+
+        synchronized void chunk(boolean fromClient) {
+            if (fromClient && !lastFromClient) {
+                roundTrips.incrementAndGet();
+            }
+            lastFromClient = fromClient;
+        }
+    }
+
+    private record Chunk(long dueNanos, byte[] bytes) {
+    }
+
+    private void relay(Socket from, Socket to, Connection connection, boolean fromClient) throws IOException {
+        BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+        InputStream in = from.getInputStream();
+        OutputStream out = to.getOutputStream();
+        Thread reader = new Thread(() -> {
+            byte[] buffer = new byte[65536];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    connection.chunk(fromClient);
+                    queue.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)));
+                }
+            } catch (IOException ignored) {
+                // the connection ended
+            }
+            queue.add(new Chunk(0, null));
+        }, "delay-proxy-read");
+        Thread writer = new Thread(() -> {
+            try {
+                while (true) {
+                    Chunk c = queue.take();
+                    if (c.bytes() == null) {
+                        break;
+                    }
+                    for (long wait; (wait = c.dueNanos() - System.nanoTime()) > 0; ) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    out.write(c.bytes());
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // the connection ended
+            } finally {
+                try {
+                    from.close();
+                    to.close();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            }
+        }, "delay-proxy-write");
+        reader.setDaemon(true);
+        writer.setDaemon(true);
+        reader.start();
+        writer.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        listener.close();
+    }
+}
