@@ -254,6 +254,57 @@ class HashChainTest {
         }
     }
 
+    /**
+     * An append's insert and its COMMIT go to the server in one round trip. When the insert fails,
+     * the server skips the COMMIT: nothing is written, the error names what refused the row, and
+     * the session is not left inside the failed transaction (the next append on the very same
+     * connection links to the last row written).
+     */
+    @Test
+    void anAppendWhoseInsertFailsWritesNothingAndLeavesItsConnectionReady() throws Exception {
+        Db.execute("ALTER TABLE " + copy.events()
+                + " ADD CONSTRAINT refused_requester CHECK (requester <> 'refused@acme.example')");
+        try (Connection session = env.login(TestEnvironment.BOT, env.botPassword())) {
+            LedgerChain chain = new LedgerChain(onlyThis(session), copy.table());
+            LedgerEntry sample = LedgerCopy.entry(100);
+            LedgerEntry refused = new LedgerEntry(null, sample.credentialId(), sample.runId(), 1, sample.event(),
+                    sample.recordedAt(), "refused@acme.example", sample.approver(), sample.reason(), sample.target(),
+                    sample.roleName(), sample.secretId(), sample.validUntil(), sample.actor(), null);
+            SQLException e = assertThrows(SQLException.class, () -> chain.append(refused));
+            assertTrue(e.getMessage().contains("refused_requester"), e.getMessage());
+            assertEquals(6, Db.query("SELECT 1 FROM " + copy.events()).size(), "nothing was written");
+            assertTrue(session.getAutoCommit(), "the session's auto-commit is restored");
+
+            LedgerEntry next = chain.append(LedgerCopy.entry(101));
+            assertEquals(rows.get(5).hash(), next.prevHash());
+        }
+        ChainVerifier.Result result = copy.verify();
+        assertTrue(result.intact(), String.valueOf(result.broken()));
+        assertEquals(7, result.rows());
+    }
+
+    /** A data source that hands out {@code session} every time and never closes it. */
+    private static javax.sql.DataSource onlyThis(Connection session) {
+        Connection unclosable = (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    try {
+                        return method.invoke(session, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(javax.sql.DataSource.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) {
+                        return unclosable;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
     @Test
     void aLedgerFromBeforeTheChainKeepsItsOldRowsAndChainsTheNewOnes() throws Exception {
         String schema = env.ledgerMigratedTo("1");
