@@ -29,8 +29,13 @@ public final class BoundedConnections {
      * cancellation, with its clear error, comes first; the socket's only ends a dead connection.
      */
     private static final int SOCKET_SLACK_MS = 1_000;
-    /** Each server session, and the deadline whose statement_timeout it was given last. */
-    private static final java.util.Map<Object, Deadline> BOUNDED = new java.util.WeakHashMap<>();
+    /**
+     * How much longer than the time left a session's statement_timeout may be and still be kept:
+     * half the socket's slack, so that a live server's own cancellation still comes first.
+     */
+    private static final long LOOSER_BY_AT_MOST_MS = SOCKET_SLACK_MS / 2;
+    /** Each server session, and the statement_timeout (ms) it was given last. */
+    private static final java.util.Map<Object, Long> BOUNDED = new java.util.WeakHashMap<>();
 
     private BoundedConnections() {
     }
@@ -43,15 +48,20 @@ public final class BoundedConnections {
         Connection c = pool.getHikariPoolMXBean() instanceof HikariPool started
                 ? started.getConnection(wait) : pool.getConnection();
         try {
-            int left = (int) Math.min(Integer.MAX_VALUE - SOCKET_SLACK_MS, deadline.bound(Duration.ofDays(1)).toMillis());
+            // At least 1 ms: a statement_timeout of 0 would switch the server's bound off.
+            int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE - SOCKET_SLACK_MS,
+                    deadline.bound(Duration.ofDays(1)).toMillis()));
             c.setNetworkTimeout(Runnable::run, left + SOCKET_SLACK_MS);
-            // The server's own bound costs a round trip, so it is set once per connection and
-            // invocation: a later checkout of the same invocation has less time left than that
-            // statement_timeout says, and the socket timeout above, set at every checkout, is what
-            // ends its wait on time.
+            // The server's own bound costs a round trip, so a session keeps the one it has while
+            // that still fits the time left: no later than the deadline plus half the socket's
+            // slack, and no tighter than half the time left (a bound set for an invocation with
+            // little time left would fail a later one's statements early). Lambda invocations
+            // mostly start with the same time left, so a warm session is rarely set again; a
+            // checkout late in a long invocation is.
             Object session = c.unwrap(org.postgresql.PGConnection.class);
             synchronized (BOUNDED) {
-                if (BOUNDED.get(session) == deadline) {
+                Long given = BOUNDED.get(session);
+                if (given != null && given <= left + LOOSER_BY_AT_MOST_MS && given >= left / 2) {
                     return c;
                 }
             }
@@ -59,7 +69,7 @@ public final class BoundedConnections {
                 s.execute("SET statement_timeout = " + left);
             }
             synchronized (BOUNDED) {
-                BOUNDED.put(session, deadline);
+                BOUNDED.put(session, (long) left);
             }
             return c;
         } catch (SQLException | RuntimeException e) {
