@@ -32,6 +32,14 @@ public interface CredentialLedger {
     void record(CredentialEntry entry);
 
     /**
+     * Appends {@code entry}, the first {@link CredentialEvent#REQUESTED requested} of a run never
+     * seen before, as attempt 1; false, and nothing recorded, if the run has any entry at all (the
+     * caller then reads the run and decides). A fresh run, the common case, so costs one write and
+     * no read.
+     */
+    boolean recordFirstOfRun(CredentialEntry entry);
+
+    /**
      * Appends {@code entry} unless its credential was closed (by a deescalate or the sweep) or its
      * run ended meanwhile; false, and nothing recorded, if it was.
      */

@@ -16,7 +16,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -78,26 +77,6 @@ public class Escalation {
         String secretName = store.nameFor(request.requester(), target.name());
         requireSafe(target);
 
-        int attempt = 1;
-        Optional<CredentialEntry> latest = ledger.latestAttemptOfRun(request.runId());
-        if (latest.isPresent()) {
-            CredentialEntry last = latest.get();
-            if (!last.requester().equals(request.requester()) || !last.target().equals(target.name())) {
-                throw new RequestRefused("run " + request.runId() + " was recorded for another requester or target;"
-                        + " nothing was changed");
-            }
-            switch (last.event()) {
-                case ISSUED -> {
-                    return replay(last, request.requested(), granted);
-                }
-                case REQUESTED -> abandon(last);
-                case FAILED -> { }
-                default -> throw new RequestRefused("access for run " + request.runId() + " already ended ("
-                        + last.event() + " at " + last.recordedAt() + "); not issuing it again");
-            }
-            attempt = last.attempt() + 1;
-        }
-
         // Everything expensive and random happens before any lock is taken. The verifier (4,096
         // rounds of HMAC) is worked out beside the write of the request, which only waits on the
         // database.
@@ -106,16 +85,29 @@ public class Escalation {
         Deadline deadline = Deadline.current();
         CompletableFuture<String> verifier = workers.supply(deadline,
                 () -> ScramVerifier.of(password.reveal(), salt, ScramVerifier.DEFAULT_ITERATIONS));
-        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Instant validUntil = now.plus(granted);
         String roleName = roleNames.next(request.requester(), target.name());
         String capped = granted.equals(request.requested()) ? null
                 : "duration capped from " + Durations.format(request.requested()) + " to " + Durations.format(granted);
 
-        CredentialEntry requested = new CredentialEntry(UUID.randomUUID(), request.runId(), attempt,
-                CredentialEvent.REQUESTED, now, request.requester(), request.approver(), request.reason(), target.name(),
-                roleName, secretName, validUntil, request.approver(), capped);
-        ledger.record(requested);
+        // A run never seen (Sym's first call for it) records its request in one write. Any other
+        // run is read first: its credential may be issued already (a retry of a call that timed
+        // out on Sym's side), unfinished, failed, or ended.
+        CredentialEntry first = requestOf(request, target, secretName, roleName, capped, granted, 1);
+        CredentialEntry requested;
+        if (ledger.recordFirstOfRun(first)) {
+            requested = first;
+        } else {
+            CredentialEntry last = ledger.latestAttemptOfRun(request.runId()).orElseThrow(() -> new BrokerException(
+                    "the ledger holds run " + request.runId() + " but no attempt of it; nothing was changed"));
+            Escalated earlier = resume(last, request, target, granted);
+            if (earlier != null) {
+                return earlier;
+            }
+            requested = requestOf(request, target, secretName, roleName, capped, granted, last.attempt() + 1);
+            ledger.record(requested);
+        }
+        int attempt = requested.attempt();
+        Instant validUntil = requested.validUntil();
 
         CompletableFuture<StoredSecret> secret = null;
         try {
@@ -159,6 +151,38 @@ public class Escalation {
                         version(request.runId(), failedAttempt));
             });
         }
+    }
+
+    /** The request entry of an attempt, recorded now, valid for {@code granted} from now. */
+    private CredentialEntry requestOf(EscalationRequest request, Target target, String secretName, String roleName,
+                                      String capped, Duration granted, int attempt) {
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        return new CredentialEntry(UUID.randomUUID(), request.runId(), attempt, CredentialEvent.REQUESTED, now,
+                request.requester(), request.approver(), request.reason(), target.name(), roleName, secretName,
+                now.plus(granted), request.approver(), capped);
+    }
+
+    /**
+     * A run seen before, whose latest attempt is {@code last}: the answer it was given if its
+     * credential was issued (the call is repeated, nothing changes); null when a new attempt may
+     * start, after an unfinished one is cleaned up; refused when the run belongs to someone else or
+     * has ended.
+     */
+    private Escalated resume(CredentialEntry last, EscalationRequest request, Target target, Duration granted) {
+        if (!last.requester().equals(request.requester()) || !last.target().equals(target.name())) {
+            throw new RequestRefused("run " + request.runId() + " was recorded for another requester or target;"
+                    + " nothing was changed");
+        }
+        switch (last.event()) {
+            case ISSUED -> {
+                return replay(last, request.requested(), granted);
+            }
+            case REQUESTED -> abandon(last);
+            case FAILED -> { }
+            default -> throw new RequestRefused("access for run " + request.runId() + " already ended ("
+                    + last.event() + " at " + last.recordedAt() + "); not issuing it again");
+        }
+        return null;
     }
 
     /** Lets a write still in flight finish (or fail) within the cleanup's time, before it is undone. */

@@ -40,6 +40,15 @@ public class Ledger implements CredentialLedger {
     }
 
     @Override
+    public boolean recordFirstOfRun(CredentialEntry entry) {
+        try {
+            return Optional.ofNullable(chain.appendFirstOfRun(LedgerEntry.of(entry))).map(Ledger::logged).isPresent();
+        } catch (SQLException | RuntimeException e) {
+            throw unavailable(e);
+        }
+    }
+
+    @Override
     public boolean recordIfOpen(CredentialEntry entry) {
         return appendIfOpen(LedgerEntry.of(entry)).isPresent();
     }

@@ -72,6 +72,14 @@ public final class LedgerChain {
     }
 
     /**
+     * Records {@code entry}, the first of its run, unless the run has any entry already; null if
+     * it has. The check runs under the chain's lock, which every writer takes.
+     */
+    public LedgerEntry appendFirstOfRun(LedgerEntry entry) throws SQLException {
+        return append(List.of(entry), Guard.RUN_UNSEEN).get(0);
+    }
+
+    /**
      * Records the end of a run for which no credential is open (a deescalate that found nothing
      * to remove); null if one of the run's credentials is open by now, for the caller to end it.
      */
@@ -99,7 +107,9 @@ public final class LedgerChain {
         /** Also: the entry's credential has no closing event. */
         CREDENTIAL_OPEN,
         /** Also: no credential of the entry's run is open. */
-        RUN_IDLE
+        RUN_IDLE,
+        /** Instead: the entry's run has no entry at all. */
+        RUN_UNSEEN
     }
 
     private List<LedgerEntry> append(List<LedgerEntry> entries, Guard guard) throws SQLException {
@@ -110,7 +120,10 @@ public final class LedgerChain {
             checks.add("SELECT DISTINCT credential_id::text FROM " + table.events()
                     + " WHERE credential_id = ANY (?::uuid[]) AND event IN " + LedgerEntry.CLOSING_SQL);
         }
-        if (!startingRuns.isEmpty()) {
+        if (guard == Guard.RUN_UNSEEN) {
+            // Any entry of the run at all, ended or not, sends the caller to read it.
+            checks.add("SELECT DISTINCT run_id FROM " + table.events() + " WHERE run_id = ANY (?)");
+        } else if (!startingRuns.isEmpty()) {
             checks.add("SELECT DISTINCT run_id FROM " + table.events() + " WHERE run_id = ANY (?) AND event IN "
                     + LedgerEntry.RUN_ENDING_SQL);
         }
@@ -127,7 +140,7 @@ public final class LedgerChain {
                 List<Long> seqs = new ArrayList<>();
                 Set<String> closedCredentials = new HashSet<>();
                 Set<String> endedRuns = new HashSet<>();
-                Set<String> busyRuns = new HashSet<>();
+                Set<String> refusedRuns = new HashSet<>(); // busy (RUN_IDLE) or already seen (RUN_UNSEEN)
                 // Bounded, so that a stuck writer shows up as an error instead of a hung Lambda.
                 StringBuilder batch = new StringBuilder("SET LOCAL lock_timeout = '")
                         .append(Deadline.current().bound(LOCK_WAIT).toMillis()).append("ms';")
@@ -139,7 +152,10 @@ public final class LedgerChain {
                         s.setArray(parameter++, c.createArrayOf("text",
                                 entries.stream().map(e -> e.credentialId().toString()).toArray()));
                     }
-                    if (!startingRuns.isEmpty()) {
+                    if (guard == Guard.RUN_UNSEEN) {
+                        s.setArray(parameter++, c.createArrayOf("text",
+                                entries.stream().map(LedgerEntry::runId).distinct().toArray()));
+                    } else if (!startingRuns.isEmpty()) {
                         s.setArray(parameter++, c.createArrayOf("text", startingRuns.toArray()));
                     }
                     if (guard == Guard.RUN_IDLE) {
@@ -159,11 +175,13 @@ public final class LedgerChain {
                     if (guard == Guard.CREDENTIAL_OPEN) {
                         readInto(next(s), closedCredentials);
                     }
-                    if (!startingRuns.isEmpty()) {
+                    if (guard == Guard.RUN_UNSEEN) {
+                        readInto(next(s), refusedRuns);
+                    } else if (!startingRuns.isEmpty()) {
                         readInto(next(s), endedRuns);
                     }
                     if (guard == Guard.RUN_IDLE) {
-                        readInto(next(s), busyRuns);
+                        readInto(next(s), refusedRuns);
                     }
                 }
                 seqs.sort(null);
@@ -173,7 +191,7 @@ public final class LedgerChain {
                     LedgerEntry entry = entries.get(i);
                     if (closedCredentials.contains(entry.credentialId().toString())
                             || (startsOrIssues(entry) && endedRuns.contains(entry.runId()))
-                            || busyRuns.contains(entry.runId())) {
+                            || refusedRuns.contains(entry.runId())) {
                         out.add(null);
                         continue;
                     }

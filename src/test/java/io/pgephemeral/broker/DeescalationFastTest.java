@@ -77,8 +77,7 @@ class DeescalationFastTest {
 
     /** Deescalate runs to the end while the escalation waits before one of its port calls. */
     @ParameterizedTest
-    @ValueSource(strings = {"ledger.statesOfRun", "ledger.record", "roles.create", "secrets.store",
-            "ledger.recordIfOpen"})
+    @ValueSource(strings = {"ledger.recordFirstOfRun", "roles.create", "secrets.store", "ledger.recordIfOpen"})
     void aDeescalateOvertakingTheEscalationEndsAccessForGood(String call) throws Exception {
         AtomicReference<PortCalls.Pause> pause = new AtomicReference<>();
         java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
@@ -86,6 +85,36 @@ class DeescalationFastTest {
             // The secret's write runs on a worker of the escalation's, beside the role's creation.
             pause.set(call.equals("secrets.store") ? broker.calls.pauseAtAnyThread(call)
                     : broker.calls.pauseAt(call, Thread.currentThread()));
+            armed.countDown();
+            return broker.escalation.escalate(escalate(RUN));
+        });
+        assertTrue(armed.await(5, TimeUnit.SECONDS));
+        pause.get().awaitReached();
+
+        Deescalated ended = broker.deescalation.deescalate(deescalate(RUN));
+        pause.get().resume();
+
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> escalating.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(BrokerException.class, refused.getCause());
+        assertNotNull(ended.message());
+        assertAccessEnded();
+    }
+
+    /**
+     * The same race on a run seen before (its first attempt failed), where the escalation reads the
+     * run and records its second attempt: held before either, it is still ended for good.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ledger.statesOfRun", "ledger.record"})
+    void aDeescalateOvertakingARetriedEscalationEndsAccessForGood(String call) throws Exception {
+        broker.roles.failNext("roles.create", new BrokerException("could not create the login"));
+        assertThrows(BrokerException.class, () -> broker.escalation.escalate(escalate(RUN)));
+        assertEquals(CredentialEvent.FAILED, broker.ledger.latestAttemptOfRun(RUN).orElseThrow().event());
+
+        AtomicReference<PortCalls.Pause> pause = new AtomicReference<>();
+        java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Escalated> escalating = CompletableFuture.supplyAsync(() -> {
+            pause.set(broker.calls.pauseAt(call, Thread.currentThread()));
             armed.countDown();
             return broker.escalation.escalate(escalate(RUN));
         });

@@ -78,7 +78,9 @@ class RunClosingTest {
         SymResponse escalated;
         SymResponse deescalated;
         try (Connection holder = holdChainLock()) {
-            // Both find nothing recorded for the run, then queue behind the lock to write.
+            // Both queue behind the lock to write with nothing recorded for the run: the escalation
+            // its first request (a fresh run's request is written unread), the deescalate the run's
+            // end, having read the run and found nothing.
             CompletableFuture<SymResponse> up = CompletableFuture.supplyAsync(
                     () -> escalating.handle(Events.escalate(run, requester, "readonly", "1h")));
             Backends.awaitLedgerWriters(1);

@@ -56,6 +56,30 @@ class LedgerContractTest {
             assertThrows(CredentialLedger.AttemptInProgress.class, () -> ledger().record(requested(1)));
         }
 
+        /**
+         * The first request of a run goes in as one write, and only for a run never seen: any
+         * entry of the run, a failed attempt or a run end included, leaves the write undone for
+         * the caller to read the run and decide.
+         */
+        @Test
+        void onlyARunNeverSeenTakesItsFirstRequestUnread() {
+            CredentialEntry first = requested(1);
+            assertTrue(ledger().recordFirstOfRun(first));
+            assertEquals(List.of(first.credentialId()),
+                    ledger().statesOfRun(run).stream().map(CredentialEntry::credentialId).toList());
+
+            assertFalse(ledger().recordFirstOfRun(requested(1)), "a run with a request in progress");
+            ledger().record(first.next(CredentialEvent.FAILED, now, "broker", "x"));
+            assertFalse(ledger().recordFirstOfRun(requested(1)), "a run with a failed attempt");
+            assertEquals(List.of(CredentialEvent.FAILED), events(ledger().statesOfRun(run)), "nothing more was recorded");
+
+            newRun();
+            CredentialEntry end = requested(1).next(CredentialEvent.REVOKED, now, "a", "ended before it began");
+            assertTrue(ledger().recordRunEnd(end));
+            assertFalse(ledger().recordFirstOfRun(requested(1)), "a run that ended before any request");
+            assertEquals(List.of(CredentialEvent.REVOKED), events(ledger().statesOfRun(run)));
+        }
+
         @Test
         void aCredentialIsClosedOnce() {
             CredentialEntry r = requested(1);

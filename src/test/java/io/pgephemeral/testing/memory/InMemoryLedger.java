@@ -48,6 +48,18 @@ public final class InMemoryLedger implements CredentialLedger {
     }
 
     @Override
+    public boolean recordFirstOfRun(CredentialEntry entry) {
+        calls.enter("ledger.recordFirstOfRun");
+        synchronized (this) {
+            if (entries.stream().anyMatch(e -> e.runId().equals(entry.runId()))) {
+                return false;
+            }
+            entries.add(entry);
+            return true;
+        }
+    }
+
+    @Override
     public boolean recordIfOpen(CredentialEntry entry) {
         calls.enter("ledger.recordIfOpen");
         synchronized (this) {
