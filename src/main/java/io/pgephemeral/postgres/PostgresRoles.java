@@ -198,15 +198,19 @@ public final class PostgresRoles implements DatabaseRoles {
             String manager = login.manager();
             // First stop new logins, then end the sessions that are already open: VALID UNTIL and
             // NOLOGIN are only checked when a session starts.
-            transactions.underLock(c, manager, s -> s.execute(RoleStatements.noLogin(roleName)));
+            transactions.underLock(c, manager, List.of(RoleStatements.noLogin(roleName)));
             int terminated = RoleSessions.terminate(c, login.oid());
             try {
-                transactions.underLock(c, manager, s -> {
-                    if (settings.reassignOwnedTo() != null && reassignRoleIsSafe(c)) {
-                        reassignOwned(c, s, roleName, manager);
-                    }
-                    s.execute(RoleStatements.dropRoles(List.of(roleName)));
-                });
+                if (settings.reassignOwnedTo() == null) {
+                    transactions.underLock(c, manager, List.of(RoleStatements.dropRoles(List.of(roleName))));
+                } else {
+                    transactions.underLock(c, manager, s -> {
+                        if (reassignRoleIsSafe(c)) {
+                            reassignOwned(c, s, roleName, manager);
+                        }
+                        s.execute(RoleStatements.dropRoles(List.of(roleName)));
+                    });
+                }
                 return new RoleRemoval(Outcome.DROPPED, terminated, null);
             } catch (SQLException e) {
                 if (!DEPENDENT_OBJECTS.equals(e.getSQLState())) {
@@ -258,19 +262,17 @@ public final class PostgresRoles implements DatabaseRoles {
             // Each role's DDL runs as the creator role that made it (null: the bot), one switch per creator.
             Map<String, List<String>> byManager = new LinkedHashMap<>();
             droppable.forEach((name, login) -> byManager.computeIfAbsent(login.manager(), m -> new ArrayList<>()).add(name));
-            transactions.underLock(c, s -> {
-                for (Map.Entry<String, List<String>> group : byManager.entrySet()) {
-                    s.execute(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.noLogin(group.getValue()));
-                }
-            });
+            List<String> noLogins = new ArrayList<>();
+            List<String> drops = new ArrayList<>();
+            for (Map.Entry<String, List<String>> group : byManager.entrySet()) {
+                noLogins.add(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.noLogin(group.getValue()));
+                drops.add(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.dropRoles(group.getValue()));
+            }
+            transactions.underLock(c, null, noLogins);
             Map<Long, Integer> terminated = RoleSessions.terminate(c,
                     droppable.values().stream().map(ManagedRoleCatalog.Managed::oid).toList());
             try {
-                transactions.underLock(c, s -> {
-                    for (Map.Entry<String, List<String>> group : byManager.entrySet()) {
-                        s.execute(RoleStatements.setRole(group.getKey()) + "; " + RoleStatements.dropRoles(group.getValue()));
-                    }
-                });
+                transactions.underLock(c, null, drops);
             } catch (SQLException e) {
                 // Something changed since the look-up (a grant, an object): each goes the careful way.
                 LOG.info("dropping {} roles together failed ({}); removing them one by one", droppable.size(),
@@ -377,16 +379,15 @@ public final class PostgresRoles implements DatabaseRoles {
     private void disable(Connection c, String role, String manager) throws SQLException {
         List<String> memberships = catalog.memberships(c, role);
         List<String> members = catalog.members(c, role, manager);
-        transactions.underLock(c, manager, s -> {
-            s.execute(RoleStatements.disable(role));
-            for (String granted : memberships) {
-                s.execute(RoleStatements.revoke(granted, role));
-            }
-            // Before 16 a login may grant itself to others; such grants must not outlive it.
-            for (String member : members) {
-                s.execute(RoleStatements.revoke(role, member));
-            }
-        });
+        List<String> statements = new ArrayList<>(List.of(RoleStatements.disable(role)));
+        for (String granted : memberships) {
+            statements.add(RoleStatements.revoke(granted, role));
+        }
+        // Before 16 a login may grant itself to others; such grants must not outlive it.
+        for (String member : members) {
+            statements.add(RoleStatements.revoke(role, member));
+        }
+        transactions.underLock(c, manager, statements);
     }
 
     /** The server's DETAIL on 2BP01 lists what depends on the role, e.g. "owner of table t". */

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * Runs role DDL: one transaction at a time, bounded by the lock timeout (or less, when the
@@ -46,19 +47,36 @@ final class RoleTransactions {
         return RoleStatements.advisoryLock(settings.lockKey());
     }
 
-    /** Runs role DDL in one transaction under the advisory lock, taken first. */
-    void underLock(Connection c, Work work) throws SQLException {
-        underLock(c, null, work);
-    }
-
-    /** {@link #underLock(Connection, Work)} as {@code manager}, the creator role of the roles it changes (null: the bot). */
+    /**
+     * Runs role DDL in one transaction under the advisory lock, taken first, as {@code manager}, the
+     * creator role of the roles it changes (null: the bot). For DDL that reads between statements;
+     * {@link #underLock(Connection, String, List)} sends statements that need no reading at once.
+     */
     void underLock(Connection c, String manager, Work work) throws SQLException {
         withRetries(c, () -> {
             try (Statement s = c.createStatement()) {
-                s.execute(lockTimeout() + "; " + lock() + (manager == null ? "" : "; " + RoleStatements.setRole(manager)));
+                s.execute(prelude(manager));
                 work.run(s);
             }
         });
+    }
+
+    /**
+     * Runs {@code statements}, which need nothing read in between, in one transaction under the
+     * advisory lock as {@code manager} (null: the bot): sent with the lock in one round trip, then
+     * the commit. PostgreSQL runs them in order and stops at the first that fails.
+     */
+    void underLock(Connection c, String manager, List<String> statements) throws SQLException {
+        withRetries(c, () -> {
+            try (Statement s = c.createStatement()) {
+                s.execute(prelude(manager) + "; " + String.join("; ", statements));
+            }
+        });
+    }
+
+    /** What every transaction of role DDL starts with: its lock timeout, the lock, the switch to {@code manager}. */
+    private String prelude(String manager) {
+        return lockTimeout() + "; " + lock() + (manager == null ? "" : "; " + RoleStatements.setRole(manager));
     }
 
     /**
