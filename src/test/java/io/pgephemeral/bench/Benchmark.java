@@ -265,14 +265,9 @@ public final class Benchmark {
      * trips each escalation and deescalation makes. The floor is measured through it as well.
      */
     private void overTheNetwork(Size size) throws Exception {
-        java.util.regex.Matcher url = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$")
-                .matcher(env.jdbcUrl());
-        if (!url.matches()) {
-            throw new IllegalStateException("cannot relay a JDBC URL of this form: " + env.jdbcUrl());
-        }
-        java.net.InetSocketAddress server = new java.net.InetSocketAddress(url.group(1), Integer.parseInt(url.group(2)));
-        try (io.pgephemeral.testing.DelayProxy proxy = new io.pgephemeral.testing.DelayProxy(server, NETWORK_ONE_WAY_MICROS)) {
-            String relayed = "jdbc:postgresql://127.0.0.1:" + proxy.port() + url.group(3);
+        try (io.pgephemeral.testing.DelayProxy proxy = io.pgephemeral.testing.DelayProxy.forJdbcUrl(env.jdbcUrl(),
+                NETWORK_ONE_WAY_MICROS)) {
+            String relayed = proxy.jdbcUrl();
             Stats floor = new Stats();
             try (Connection c = java.sql.DriverManager.getConnection(relayed, TestEnvironment.BOT, env.botPassword())) {
                 for (int i = 0; i < size.latencyRuns(); i++) {

@@ -79,25 +79,7 @@ class DeescalationFastTest {
     @ParameterizedTest
     @ValueSource(strings = {"ledger.recordFirstOfRun", "roles.create", "secrets.store", "ledger.recordIfOpen"})
     void aDeescalateOvertakingTheEscalationEndsAccessForGood(String call) throws Exception {
-        AtomicReference<PortCalls.Pause> pause = new AtomicReference<>();
-        java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
-        CompletableFuture<Escalated> escalating = CompletableFuture.supplyAsync(() -> {
-            // The secret's write runs on a worker of the escalation's, beside the role's creation.
-            pause.set(call.equals("secrets.store") ? broker.calls.pauseAtAnyThread(call)
-                    : broker.calls.pauseAt(call, Thread.currentThread()));
-            armed.countDown();
-            return broker.escalation.escalate(escalate(RUN));
-        });
-        assertTrue(armed.await(5, TimeUnit.SECONDS));
-        pause.get().awaitReached();
-
-        Deescalated ended = broker.deescalation.deescalate(deescalate(RUN));
-        pause.get().resume();
-
-        ExecutionException refused = assertThrows(ExecutionException.class, () -> escalating.get(5, TimeUnit.SECONDS));
-        assertInstanceOf(BrokerException.class, refused.getCause());
-        assertNotNull(ended.message());
-        assertAccessEnded();
+        overtakeTheEscalationAt(call);
     }
 
     /**
@@ -111,10 +93,20 @@ class DeescalationFastTest {
         assertThrows(BrokerException.class, () -> broker.escalation.escalate(escalate(RUN)));
         assertEquals(CredentialEvent.FAILED, broker.ledger.latestAttemptOfRun(RUN).orElseThrow().event());
 
+        overtakeTheEscalationAt(call);
+    }
+
+    /**
+     * Holds an escalation of the run before {@code call}, runs a deescalate to the end, lets the
+     * escalation go on: it must be refused, and access must be over.
+     */
+    private void overtakeTheEscalationAt(String call) throws Exception {
         AtomicReference<PortCalls.Pause> pause = new AtomicReference<>();
         java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
         CompletableFuture<Escalated> escalating = CompletableFuture.supplyAsync(() -> {
-            pause.set(broker.calls.pauseAt(call, Thread.currentThread()));
+            // The secret's write runs on a worker of the escalation's, beside the role's creation.
+            pause.set(call.equals("secrets.store") ? broker.calls.pauseAtAnyThread(call)
+                    : broker.calls.pauseAt(call, Thread.currentThread()));
             armed.countDown();
             return broker.escalation.escalate(escalate(RUN));
         });

@@ -9,14 +9,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,11 +32,9 @@ class BoundedConnectionsTest {
 
     @BeforeEach
     void onePooledSession() throws Exception {
-        Matcher url = Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$").matcher(env.jdbcUrl());
-        assertTrue(url.matches(), env.jdbcUrl());
-        relay = new DelayProxy(new InetSocketAddress(url.group(1), Integer.parseInt(url.group(2))), 0);
+        relay = DelayProxy.forJdbcUrl(env.jdbcUrl(), 0);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + relay.port() + url.group(3));
+        config.setJdbcUrl(relay.jdbcUrl());
         config.setUsername(TestEnvironment.BOT);
         config.setPassword(env.botPassword());
         config.setMaximumPoolSize(1);

@@ -26,12 +26,26 @@ public final class DelayProxy implements AutoCloseable {
 
     private final ServerSocket listener;
     private final InetSocketAddress target;
+    private final String pathAndQuery;
     private final long delayNanos;
     private final AtomicLong roundTrips = new AtomicLong();
     private volatile boolean closed;
 
+    /**
+     * A relay to the server a {@code jdbc:postgresql://host:port/...} URL names; {@link #jdbcUrl}
+     * is the same URL through the relay.
+     */
+    public static DelayProxy forJdbcUrl(String url, long oneWayMicros) throws IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):(\\d+)(/.*)$").matcher(url);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("cannot relay a JDBC URL of this form: " + url);
+        }
+        return new DelayProxy(new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))), oneWayMicros, m.group(3));
+    }
+
     /** Relays to {@code target}, holding each chunk {@code oneWayMicros} in each direction. */
-    public DelayProxy(InetSocketAddress target, long oneWayMicros) throws IOException {
+    private DelayProxy(InetSocketAddress target, long oneWayMicros, String pathAndQuery) throws IOException {
+        this.pathAndQuery = pathAndQuery;
         this.target = target;
         this.delayNanos = oneWayMicros * 1_000;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -42,6 +56,11 @@ public final class DelayProxy implements AutoCloseable {
 
     public int port() {
         return listener.getLocalPort();
+    }
+
+    /** The JDBC URL this relay was made for ({@link #forJdbcUrl}), through the relay. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port() + pathAndQuery;
     }
 
     /** Round trips begun by clients since the proxy started. */
