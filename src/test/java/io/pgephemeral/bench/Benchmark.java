@@ -586,7 +586,8 @@ public final class Benchmark {
     /**
      * A new JVM per run, timed from spawn to the first response line: first on the class path as
      * built, then, when {@code target/pg-ephemeral.jar} exists ({@code mvn package}), from the jar
-     * with an AppCDS archive that one training run of the same escalation wrote.
+     * alone, and from the jar with an AppCDS archive that one training run of the same escalation
+     * wrote.
      */
     private void coldStart(Size size) throws Exception {
         coldStarts("cold_start", size.coldStarts(), List.of(), System.getProperty("java.class.path"));
@@ -599,6 +600,8 @@ public final class Benchmark {
         Path archive = Path.of("target", "bench", "pg-ephemeral.jsa");
         Files.deleteIfExists(archive);
         String classPath = jar.toAbsolutePath() + java.io.File.pathSeparator + launcher.toAbsolutePath();
+        // From the jar as Lambda runs it: without the test class path's libraries and their beans.
+        coldStarts("cold_start_jar", size.coldStarts(), List.of(), classPath);
         coldStarts(null, 1, List.of("-XX:ArchiveClassesAtExit=" + archive), classPath);
         if (Files.exists(archive)) {
             coldStarts("cold_start_appcds", size.coldStarts(), List.of("-XX:SharedArchiveFile=" + archive), classPath);
