@@ -48,9 +48,8 @@ public final class BoundedConnections {
         Connection c = pool.getHikariPoolMXBean() instanceof HikariPool started
                 ? started.getConnection(wait) : pool.getConnection();
         try {
-            // At least 1 ms: a statement_timeout of 0 would switch the server's bound off.
-            int left = (int) Math.max(1, Math.min(Integer.MAX_VALUE - SOCKET_SLACK_MS,
-                    deadline.bound(Duration.ofDays(1)).toMillis()));
+            // Deadline.bound gives at least 1 ms: a statement_timeout of 0 would switch the bound off.
+            int left = (int) Math.min(Integer.MAX_VALUE - SOCKET_SLACK_MS, deadline.bound(Duration.ofDays(1)).toMillis());
             c.setNetworkTimeout(Runnable::run, left + SOCKET_SLACK_MS);
             // The server's own bound costs a round trip, so a session keeps the one it has while
             // that still fits the time left: no later than the deadline plus half the socket's

@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -86,6 +87,36 @@ class BoundedConnectionsTest {
         statementTimeoutWithin(Duration.ofSeconds(2));
         long bound = statementTimeoutWithin(Duration.ofSeconds(30));
         assertTrue(bound > 29_000 && bound <= 30_000, "bounded by the time left: " + bound);
+    }
+
+    /**
+     * A session handed out after its invocation's time ran out while it waited for the pool: no
+     * time is left, but a {@code statement_timeout} of 0 would switch the server's bound off, so
+     * it gets the shortest bound there is and its statements are cancelled at once.
+     */
+    @Test
+    void aSessionHandedOutWithNoTimeLeftIsNotUnboundedOnTheServer() throws Exception {
+        Deadline deadline = Deadline.of(Duration.ofMillis(100), Duration.ZERO);
+        SQLException cancelled;
+        try (Connection held = pool.getConnection()) {
+            java.util.concurrent.CompletableFuture<SQLException> late = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> deadline.call(() -> {
+                        // Waits for the only session, which is handed over once the deadline has passed.
+                        try (Connection c = BoundedConnections.open(pool); Statement s = c.createStatement()) {
+                            s.execute("SELECT pg_sleep(2)");
+                            return null;
+                        } catch (SQLException e) {
+                            return e;
+                        }
+                    }));
+            while (!deadline.expired()) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            held.close();
+            cancelled = late.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertNotNull(cancelled, "the statement ran to its end: the server had no bound on it");
+        assertEquals("57014", cancelled.getSQLState(), cancelled.getMessage());
     }
 
     /** The statement_timeout, in ms, of the session handed out in an invocation with {@code budget} to run. */
