@@ -106,18 +106,16 @@ public class Escalation {
             requested = requestOf(request, target, secretName, roleName, capped, granted, last.attempt() + 1);
             ledger.record(requested);
         }
-        int attempt = requested.attempt();
         Instant validUntil = requested.validUntil();
+        String version = version(requested);
 
         CompletableFuture<StoredSecret> secret = null;
         try {
             // The secret's write and the role's transaction are independent round trips, so they run
             // side by side. A secret written before its role exists holds a password nothing accepts
             // yet; if either fails, both are undone, and the undo waits for the write to land first.
-            int storedAttempt = attempt;
             secret = workers.supply(deadline, () -> store.store(new IssuedCredential(
-                    request.requester(), target.name(), roleName, password, endpoint, validUntil),
-                    version(request.runId(), storedAttempt)));
+                    request.requester(), target.name(), roleName, password, endpoint, validUntil), version));
             RuntimeException roleFailure = null;
             try {
                 roles.create(new NewLogin(roleName, Workers.join(verifier, "the password's verifier", deadline), validUntil,
@@ -143,12 +141,10 @@ public class Escalation {
         } catch (RuntimeException e) {
             // Undoing gets the time kept for it, even when the failure was running out of time. A
             // write still under way (its wait timed out) is given that time to land before it is undone.
-            int failedAttempt = attempt;
             CompletableFuture<StoredSecret> pending = secret;
             throw deadline.forCleanup().call(() -> {
                 settle(pending);
-                return failed(e, request, target, requested, roleName, secretName,
-                        version(request.runId(), failedAttempt));
+                return failed(e, request, target, requested, roleName, secretName, version);
             });
         }
     }

@@ -115,6 +115,7 @@ public final class LedgerChain {
     private List<LedgerEntry> append(List<LedgerEntry> entries, Guard guard) throws SQLException {
         List<String> startingRuns = entries.stream().filter(LedgerChain::startsOrIssues)
                 .map(LedgerEntry::runId).distinct().toList();
+        Object[] runs = entries.stream().map(LedgerEntry::runId).distinct().toArray();
         List<String> checks = new ArrayList<>();
         if (guard == Guard.CREDENTIAL_OPEN) {
             checks.add("SELECT DISTINCT credential_id::text FROM " + table.events()
@@ -153,14 +154,12 @@ public final class LedgerChain {
                                 entries.stream().map(e -> e.credentialId().toString()).toArray()));
                     }
                     if (guard == Guard.RUN_UNSEEN) {
-                        s.setArray(parameter++, c.createArrayOf("text",
-                                entries.stream().map(LedgerEntry::runId).distinct().toArray()));
+                        s.setArray(parameter++, c.createArrayOf("text", runs));
                     } else if (!startingRuns.isEmpty()) {
                         s.setArray(parameter++, c.createArrayOf("text", startingRuns.toArray()));
                     }
                     if (guard == Guard.RUN_IDLE) {
-                        s.setArray(parameter, c.createArrayOf("text",
-                                entries.stream().map(LedgerEntry::runId).distinct().toArray()));
+                        s.setArray(parameter, c.createArrayOf("text", runs));
                     }
                     s.execute();
                     s.getMoreResults(); // the lock
@@ -206,8 +205,7 @@ public final class LedgerChain {
                     c.rollback();
                     return out;
                 }
-                insert(c, rows);
-                c.commit(); // a single row's insert already committed (pgjdbc then sends nothing)
+                insertAndCommit(c, rows);
                 return out;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -244,7 +242,7 @@ public final class LedgerChain {
         return s.getResultSet();
     }
 
-    private void insert(Connection c, List<LedgerEntry> rows) throws SQLException {
+    private void insertAndCommit(Connection c, List<LedgerEntry> rows) throws SQLException {
         String insert = "INSERT INTO " + table.events()
                 + " (seq, credential_id, run_id, attempt, event, recorded_at, requester, approver, reason, target,"
                 + " role_name, secret_id, valid_until, actor, detail, prev_hash, hash)"
@@ -267,6 +265,7 @@ public final class LedgerChain {
             }
             p.executeBatch(); // one pipelined round trip for the whole group
         }
+        c.commit();
     }
 
     private static void bind(PreparedStatement p, LedgerEntry e) throws SQLException {
