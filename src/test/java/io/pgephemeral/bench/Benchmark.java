@@ -608,6 +608,18 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * The cold start's JVM flags: the Lambda module's default {@code JAVA_TOOL_OPTIONS}, or
+     * {@code -Dbench.cold.jvm} (flags separated by spaces) to measure others.
+     */
+    private static List<String> coldStartFlags() {
+        String flags = System.getProperty("bench.cold.jvm", "");
+        if (flags.isBlank()) {
+            flags = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+        }
+        return List.of(flags.strip().split("\\s+"));
+    }
+
     /** The cold-start launcher alone in a jar: CDS archives classes from jars, not directories. */
     private static Path launcherJar() throws Exception {
         Path jar = Path.of("target", "bench", "coldstart.jar");
@@ -632,8 +644,8 @@ public final class Benchmark {
             Path event = Files.createTempFile("cold", ".json");
             Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(coldStartFlags());
             command.addAll(jvmFlags);
             command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
             ProcessBuilder pb = new ProcessBuilder(command);
@@ -643,6 +655,9 @@ public final class Benchmark {
             Process p = pb.start();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String first = out.readLine();
+                while (first != null && !first.startsWith("OK ") && !first.startsWith("ERROR ")) {
+                    first = out.readLine(); // a line of an agent's in -Dbench.cold.jvm (a profiler's, say)
+                }
                 times.add((System.nanoTime() - start) / 1e6);
                 if (first == null || !first.startsWith("OK ")) {
                     throw new IllegalStateException("cold start failed: " + first);
