@@ -1,13 +1,12 @@
 package io.pgephemeral.function;
 
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.context.ApplicationContextBuilder;
 import io.micronaut.context.env.Environment;
 import io.micronaut.context.exceptions.BeanContextException;
-import io.micronaut.function.aws.MicronautRequestHandler;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.sym.SymResponse;
-import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.util.Map;
@@ -16,75 +15,86 @@ import java.util.Map;
  * The Lambda entry point: {@code io.pgephemeral.function.BrokerFunction::handleRequest}. Sym
  * invokes it synchronously with one event and shows the response's errors to its users; an
  * EventBridge schedule invokes it with a scheduled event to sweep.
+ *
+ * <p>A plain {@link RequestHandler} over an application context of its own, not Micronaut's
+ * Lambda handler: that module brings Micronaut's HTTP module with it, whose bean definitions (a
+ * quarter of the context's) every cold start loaded and initialised for nothing, and it published
+ * events and filled a logging context on every invocation that nothing here reads.
  */
-public class BrokerFunction extends MicronautRequestHandler<Map<String, Object>, SymResponse> {
+public class BrokerFunction implements RequestHandler<Map<String, Object>, SymResponse>, AutoCloseable {
 
-    @Inject
-    InvocationHandler events;
+    private final ApplicationContext context;
+    private final boolean ownsContext;
+    private final InvocationHandler events;
 
     /** Kept here: the CRaC context holds its resources weakly. */
     private SnapStartHooks snapStart;
 
     /**
-     * Used by the Lambda runtime: builds and starts the application context, and registers the
-     * SnapStart hooks (a no-op where the JVM takes no snapshots).
+     * Used by the Lambda runtime: builds and starts the application context (configuration from
+     * the environment; beans created when first used, so a cold start builds only what its first
+     * event needs), and registers the SnapStart hooks (a no-op where the JVM takes no snapshots).
      */
     public BrokerFunction() {
-        super();
+        this(ApplicationContext.builder().environments(Environment.FUNCTION, "lambda").start(), true);
         startCredentialStore();
-        snapStart = new SnapStartHooks(applicationContext);
+        snapStart = new SnapStartHooks(context);
         org.crac.Core.getGlobalContext().register(snapStart);
+    }
+
+    /** Used by the CLI and tests: runs inside an existing application context, which stays open. */
+    public BrokerFunction(ApplicationContext context) {
+        this(context, false);
+    }
+
+    private BrokerFunction(ApplicationContext context, boolean ownsContext) {
+        this.context = context;
+        this.ownsContext = ownsContext;
+        try {
+            this.events = context.getBean(InvocationHandler.class);
+        } catch (RuntimeException e) {
+            if (ownsContext) {
+                context.close();
+            }
+            throw e;
+        }
     }
 
     /**
      * Creates the credential store now rather than when the first event needs a secret. For
      * Secrets Manager that starts the SDK client's build on its own thread, the longest single
-     * part of a cold start (about 1,700 classes): it then runs beside the first event's reading
-     * and its database work instead of after them. A configuration mistake is left for the first
-     * event to report by name, as every event does.
+     * part of a cold start: it then runs beside the first event's reading and its database work
+     * instead of after them. A configuration mistake is left for the first event to report by
+     * name, as every event does.
      */
     private void startCredentialStore() {
         try {
-            applicationContext.getBean(CredentialStore.class);
+            context.getBean(CredentialStore.class);
         } catch (BeanContextException e) {
             // answered by InvocationHandler, one line per event
         }
     }
 
-    /** Used by the CLI and tests: runs inside an existing application context. */
-    public BrokerFunction(ApplicationContext context) {
-        super(context);
-    }
-
     /**
-     * Micronaut's Lambda builder marks every singleton for creation at start-up (and
-     * {@code eagerInitSingletons(false)} cannot undo that), though most of ours serve the CLI or
-     * other events. This builder keeps the Lambda environments and creates beans when first used,
-     * so a cold start builds only what its first event needs.
+     * Lambda's remaining time for this invocation is its deadline; without a context (the CLI,
+     * tests), the configured cap applies. Anything but a map (the runtime's serializer always
+     * gives one; a caller of the raw type might not) is answered as an unreadable event, not
+     * converted leniently or thrown back with a stack trace.
      */
     @Override
-    protected ApplicationContextBuilder newApplicationContextBuilder() {
-        return ApplicationContext.builder().environments(Environment.FUNCTION, "lambda");
+    public SymResponse handleRequest(Map<String, Object> event, Context lambda) {
+        Object input = event;
+        Map<String, Object> readable = input == null || input instanceof Map ? event
+                : new UnreadableEvent("the event must be a JSON object, got a " + input.getClass().getSimpleName());
+        Duration remaining = lambda == null ? null : Duration.ofMillis(lambda.getRemainingTimeInMillis());
+        return events.handle(readable, remaining);
     }
 
-    /**
-     * Anything but a map (the runtime's serializer always gives one; a caller of
-     * {@code handleRequest} might not) is answered as an unreadable event, not converted leniently
-     * or thrown back with a stack trace.
-     */
+    /** Closes the application context if this handler built it. */
     @Override
-    protected Map<String, Object> convertInput(Object input) {
-        return new UnreadableEvent("the event must be a JSON object, got "
-                + (input == null ? "null" : "a " + input.getClass().getSimpleName()));
-    }
-
-    /**
-     * Lambda's remaining time for this invocation is its deadline ({@link LambdaInvocation});
-     * without it (the CLI, tests calling with no context), the configured cap applies.
-     */
-    @Override
-    public SymResponse execute(Map<String, Object> event) {
-        Duration remaining = LambdaInvocation.takeRemainingTime().orElse(null);
-        return events.handle(event, remaining);
+    public void close() {
+        if (ownsContext) {
+            context.close();
+        }
     }
 }

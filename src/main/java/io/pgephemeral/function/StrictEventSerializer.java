@@ -1,11 +1,14 @@
 package io.pgephemeral.function;
 
-import io.micronaut.function.aws.JsonMapperCustomPojoSerializer;
+import com.amazonaws.services.lambda.runtime.CustomPojoSerializer;
+import io.micronaut.core.type.Argument;
+import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.RequestRefused;
 import io.pgephemeral.sym.EventJson;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
@@ -16,17 +19,17 @@ import java.util.Map;
  * The serializer the Lambda Java runtime loads (META-INF/services): the event is read by
  * {@link EventJson}, strictly, instead of by the runtime's own lenient Jackson, which lets the last
  * of two keys win and throws (stack trace in the response) on {@code null} or an array. Responses
- * are written by Micronaut's JSON mapper as before.
+ * are written by Micronaut's JSON mapper (serde), which writes the {@code SymResponse} record as
+ * its introspection says.
  */
-public class StrictEventSerializer extends JsonMapperCustomPojoSerializer {
+public class StrictEventSerializer implements CustomPojoSerializer {
+
+    private final JsonMapper json = JsonMapper.createDefault();
 
     @Override
     public <T> T fromJson(InputStream input, Type type) {
-        if (!isEvent(type)) {
-            return super.fromJson(input, type);
-        }
         try {
-            return event(input.readNBytes(EventJson.MAX_BYTES + 1));
+            return isEvent(type) ? event(input.readNBytes(EventJson.MAX_BYTES + 1)) : read(input.readAllBytes(), type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -34,7 +37,27 @@ public class StrictEventSerializer extends JsonMapperCustomPojoSerializer {
 
     @Override
     public <T> T fromJson(String input, Type type) {
-        return isEvent(type) ? event(input.getBytes(StandardCharsets.UTF_8)) : super.fromJson(input, type);
+        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
+        return isEvent(type) ? event(bytes) : read(bytes, type);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> void toJson(T value, OutputStream output, Type type) {
+        try {
+            json.writeValue(output, (Argument<T>) Argument.of(type), value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> T read(byte[] bytes, Type type) {
+        try {
+            return (T) json.readValue(bytes, Argument.of(type));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -17,6 +17,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,6 +53,17 @@ class LambdaContractTest {
         } finally {
             settings.keySet().forEach(System::clearProperty);
         }
+    }
+
+    /**
+     * The handler is a plain RequestHandler: Micronaut's Lambda module would bring its HTTP module
+     * back, whose bean definitions every cold start loaded and initialised (a quarter of the
+     * context's) for an HTTP server this function does not have.
+     */
+    @Test
+    void theRuntimeClassPathHasNoHttpModule() {
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micronaut.http.MediaType"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micronaut.function.aws.MicronautRequestHandler"));
     }
 
     @Test
