@@ -600,8 +600,12 @@ public final class Benchmark {
         Path archive = Path.of("target", "bench", "pg-ephemeral.jsa");
         Files.deleteIfExists(archive);
         String classPath = jar.toAbsolutePath() + java.io.File.pathSeparator + launcher.toAbsolutePath();
-        // From the jar as Lambda runs it: without the test class path's libraries and their beans.
+        // From the jar: without the test class path's libraries and their beans.
         coldStarts("cold_start_jar", size.coldStarts(), List.of(), classPath);
+        // As Lambda's zip runtime runs it: the jar's entries extracted, the directory on the class path.
+        Path extracted = extract(jar, Path.of("target", "bench", "task"));
+        coldStarts("cold_start_extracted", size.coldStarts(), List.of(),
+                extracted.toAbsolutePath() + java.io.File.pathSeparator + launcher.toAbsolutePath());
         coldStarts(null, 1, List.of("-XX:ArchiveClassesAtExit=" + archive), classPath);
         if (Files.exists(archive)) {
             coldStarts("cold_start_appcds", size.coldStarts(), List.of("-XX:SharedArchiveFile=" + archive), classPath);
@@ -618,6 +622,33 @@ public final class Benchmark {
             flags = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
         }
         return List.of(flags.strip().split("\\s+"));
+    }
+
+    /** The jar's entries under {@code dir} (emptied first), as Lambda unpacks a deployment package into /var/task. */
+    private static Path extract(Path jar, Path dir) throws Exception {
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> old = Files.walk(dir)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(jar))) {
+            for (java.util.zip.ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                Path target = dir.resolve(e.getName()).normalize();
+                if (!target.startsWith(dir)) {
+                    throw new IllegalStateException("entry outside the directory: " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(in, target);
+                }
+            }
+        }
+        return dir;
     }
 
     /** The cold-start launcher alone in a jar: CDS archives classes from jars, not directories. */
