@@ -625,7 +625,7 @@ public final class Benchmark {
     }
 
     /** The jar's entries under {@code dir} (emptied first), as Lambda unpacks a deployment package into /var/task. */
-    private static Path extract(Path jar, Path dir) throws Exception {
+    static Path extract(Path jar, Path dir) throws Exception {
         if (Files.exists(dir)) {
             try (java.util.stream.Stream<Path> old = Files.walk(dir)) {
                 for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -652,7 +652,7 @@ public final class Benchmark {
     }
 
     /** The cold-start launcher alone in a jar: CDS archives classes from jars, not directories. */
-    private static Path launcherJar() throws Exception {
+    static Path launcherJar() throws Exception {
         Path jar = Path.of("target", "bench", "coldstart.jar");
         Files.createDirectories(jar.getParent());
         String entry = ColdStart.class.getName().replace('.', '/') + ".class";
@@ -668,6 +668,7 @@ public final class Benchmark {
     /** {@code runs} cold starts; records their median and peak RSS under {@code name} unless null (training). */
     private void coldStarts(String name, int runs, List<String> jvmFlags, String classPath) throws Exception {
         List<Double> times = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         double rss = 0;
         for (int i = 0; i < runs; i++) {
             String run = Events.newRunId();
@@ -697,6 +698,8 @@ public final class Benchmark {
                 while ((line = out.readLine()) != null) {
                     if (line.startsWith("PEAK_RSS_KB ")) {
                         rss = Math.max(rss, Long.parseLong(line.substring(12)) / 1024.0);
+                    } else if (line.startsWith("CPU_MS ")) {
+                        cpu.add(Double.parseDouble(line.substring(7)));
                     }
                 }
             }
@@ -711,6 +714,10 @@ public final class Benchmark {
         }
         times.sort(Double::compare);
         record(name + "_median", times.get(times.size() / 2), "ms");
+        if (!cpu.isEmpty()) {
+            cpu.sort(Double::compare);
+            record(name + "_cpu_median", cpu.get(cpu.size() / 2), "ms");
+        }
         record(name + "_runs", times.size(), "runs");
         record(name + "_peak_rss", rss, "MiB");
     }
