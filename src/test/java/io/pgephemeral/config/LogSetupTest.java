@@ -3,11 +3,11 @@ package io.pgephemeral.config;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -85,7 +85,7 @@ class LogSetupTest {
         // Tests may add their own capturing appenders; the one the set-up made is on stderr.
         ConsoleAppender<ILoggingEvent> stderr = assertInstanceOf(ConsoleAppender.class, root.getAppender("STDERR"));
         assertEquals("System.err", stderr.getTarget());
-        assertEquals(LogSetup.PATTERN, assertInstanceOf(PatternLayoutEncoder.class, stderr.getEncoder()).getPattern());
+        assertInstanceOf(LogLine.class, assertInstanceOf(LayoutWrappingEncoder.class, stderr.getEncoder()).getLayout());
         assertEquals(1, appenders.stream().filter(a -> a instanceof ConsoleAppender).count());
     }
 }
