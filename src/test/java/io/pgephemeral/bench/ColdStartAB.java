@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * order swapped every round. Each build is a {@code pg-ephemeral.jar}, started unpacked as Lambda's
  * zip runtime does, with the Lambda module's default flags. Prints each pair and both builds'
  * medians of wall-clock time and of process CPU:
- * {@code java -cp <test class path> io.pgephemeral.bench.ColdStartAB 15 old.jar new.jar}.
+ * {@code java -cp <test class path> io.pgephemeral.bench.ColdStartAB 15 old.jar new.jar}. To compare
+ * JVM flags instead, name one jar twice and set {@code -Dab.jvm.a="<flags>"} and
+ * {@code -Dab.jvm.b="<flags>"} (each replaces the default flags for its side).
  */
 public final class ColdStartAB {
 
@@ -44,7 +46,7 @@ public final class ColdStartAB {
                 int first = i % 2;
                 for (int k = 0; k < 2; k++) {
                     int b = (first + k) % 2;
-                    results.get(b).add(start(env, classPaths.get(b)));
+                    results.get(b).add(start(env, classPaths.get(b), flags(b == 0 ? "ab.jvm.a" : "ab.jvm.b")));
                 }
                 System.out.printf(Locale.ROOT, "round %d: A %.0f ms (cpu %.0f), B %.0f ms (cpu %.0f)%n", i + 1,
                         last(results.get(0))[0], last(results.get(0))[1], last(results.get(1))[0], last(results.get(1))[1]);
@@ -61,15 +63,22 @@ public final class ColdStartAB {
         }
     }
 
+    /** A side's JVM flags: the property's, separated by spaces, or the Lambda module's default. */
+    private static List<String> flags(String property) {
+        String flags = System.getProperty(property, "");
+        return List.of((flags.isBlank() ? "-XX:+TieredCompilation -XX:TieredStopAtLevel=1" : flags.strip()).split("\\s+"));
+    }
+
     /** One cold start: {wall-clock ms to the response, the process's CPU ms}. */
-    private static double[] start(TestEnvironment env, String classPath) throws Exception {
+    private static double[] start(TestEnvironment env, String classPath, List<String> flags) throws Exception {
         String run = Events.newRunId();
         String requester = "ab" + System.nanoTime() % 1_000_000 + "@acme.example";
         Path event = Files.createTempFile("cold", ".json");
         Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-cp", classPath, ColdStart.class.getName(),
-                event.toString());
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(flags);
+        command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         ColdStart.configure(pb.environment(), env);
         pb.redirectError(ProcessBuilder.Redirect.appendTo(Path.of("target", "bench", "ab-stderr.log").toFile()));
         long started = System.nanoTime();
