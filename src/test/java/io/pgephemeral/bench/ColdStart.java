@@ -1,14 +1,16 @@
 package io.pgephemeral.bench;
 
+import com.amazonaws.services.lambda.runtime.CustomPojoSerializer;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.function.BrokerFunction;
 import io.pgephemeral.sym.SymResponse;
 
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * What a Lambda cold start does: a new JVM builds the handler with its no-argument constructor
@@ -34,16 +36,20 @@ public final class ColdStart {
     }
 
     public static void main(String[] args) throws Exception {
-        byte[] event = Files.readAllBytes(Path.of(args[0]));
-        try (BrokerFunction function = new BrokerFunction()) {
-            Map<String, Object> input = JsonMapper.createDefault().readValue(event,
-                    Argument.mapOf(String.class, Object.class));
-            // Through Lambda's interface, as the runtime calls it (and so the same launcher runs
-            // another build's handler, for ColdStartAB).
+        // What the Lambda runtime does: the serializer the class path registers reads the event and
+        // writes the response; the handler is called through Lambda's interface (so the same
+        // launcher runs another build's handler, for ColdStartAB).
+        CustomPojoSerializer serializer = ServiceLoader.load(CustomPojoSerializer.class).findFirst().orElseThrow();
+        try (BrokerFunction function = new BrokerFunction();
+             InputStream event = Files.newInputStream(Path.of(args[0]))) {
+            Map<String, Object> input = serializer.fromJson(event, Map.class);
             RequestHandler<Map<String, Object>, SymResponse> handler = function;
             SymResponse response = handler.handleRequest(input, null);
+            ByteArrayOutputStream wire = new ByteArrayOutputStream();
+            serializer.toJson(response, wire, SymResponse.class);
             // The parent stops its clock at this line: the first response, as Sym would see it.
-            System.out.println(response.succeeded() ? "OK " + response.body().get("role") : "ERROR " + response.errors());
+            System.out.println(response.succeeded() && wire.size() > 0
+                    ? "OK " + response.body().get("role") : "ERROR " + response.errors());
             System.out.flush();
         }
         // The whole process's CPU (every thread: the JIT's, the collector's, the SDK's build), which
