@@ -1,8 +1,6 @@
 package io.pgephemeral.function;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.json.JsonMapper;
-import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.DatabaseRoles;
 import io.pgephemeral.crypto.PasswordGenerator;
@@ -10,6 +8,7 @@ import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.database.SnapshotConnections;
 import io.pgephemeral.broker.EscalationRequest;
 import io.pgephemeral.sym.EventJson;
+import io.pgephemeral.sym.ResponseJson;
 import io.pgephemeral.sym.SymEventReader;
 import io.pgephemeral.sym.SymResponse;
 import org.crac.Context;
@@ -17,7 +16,6 @@ import org.crac.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +72,13 @@ public final class SnapStartHooks implements Resource {
     }
 
     private void prime() {
-        JsonMapper json = context.getBean(JsonMapper.class);
         SymEventReader reader = context.getBean(SymEventReader.class);
-        EscalationRequest request;
-        try {
-            // Read as the runtime's serializer reads every event: strictly.
-            Map<String, Object> event = EventJson.read(SymEventReader.PRIMING_EVENT.getBytes(StandardCharsets.UTF_8));
-            reader.type(event);
-            request = reader.escalation(event);
-            json.writeValueAsBytes(new SymResponse(Map.of("run", request.runId()), List.of()));
-        } catch (IOException e) {
-            throw new BrokerException("the priming event could not be read: " + e.getMessage(), e);
-        }
+        // Read as the runtime's serializer reads every event (strictly), and answered as it writes
+        // every response.
+        Map<String, Object> event = EventJson.read(SymEventReader.PRIMING_EVENT.getBytes(StandardCharsets.UTF_8));
+        reader.type(event);
+        EscalationRequest request = reader.escalation(event);
+        ResponseJson.bytes(new SymResponse(Map.of("run", request.runId()), List.of()));
 
         PasswordGenerator passwords = context.getBean(PasswordGenerator.class);
         ScramVerifier.of(passwords.generate(32), passwords.randomBytes(ScramVerifier.saltBytes()),

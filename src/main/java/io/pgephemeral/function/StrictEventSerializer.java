@@ -1,10 +1,10 @@
 package io.pgephemeral.function;
 
 import com.amazonaws.services.lambda.runtime.CustomPojoSerializer;
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.RequestRefused;
 import io.pgephemeral.sym.EventJson;
+import io.pgephemeral.sym.ResponseJson;
+import io.pgephemeral.sym.SymResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,20 +16,19 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The serializer the Lambda Java runtime loads (META-INF/services): the event is read by
- * {@link EventJson}, strictly, instead of by the runtime's own lenient Jackson, which lets the last
- * of two keys win and throws (stack trace in the response) on {@code null} or an array. Responses
- * are written by Micronaut's JSON mapper (serde), which writes the {@code SymResponse} record as
- * its introspection says.
+ * The serializer the Lambda Java runtime loads (META-INF/services) for the handler's event and
+ * response. The event is read by {@link EventJson}, strictly, instead of by the runtime's own
+ * lenient Jackson, which lets the last of two keys win and throws (stack trace in the response) on
+ * {@code null} or an array. The response is written by {@link ResponseJson}. The handler takes a
+ * map and returns a {@link SymResponse}: any other type is refused, not read or written leniently.
  */
 public class StrictEventSerializer implements CustomPojoSerializer {
 
-    private final JsonMapper json = JsonMapper.createDefault();
-
     @Override
     public <T> T fromJson(InputStream input, Type type) {
+        requireEvent(type);
         try {
-            return isEvent(type) ? event(input.readNBytes(EventJson.MAX_BYTES + 1)) : read(input.readAllBytes(), type);
+            return event(input.readNBytes(EventJson.MAX_BYTES + 1));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -37,24 +36,18 @@ public class StrictEventSerializer implements CustomPojoSerializer {
 
     @Override
     public <T> T fromJson(String input, Type type) {
-        byte[] bytes = input.getBytes(StandardCharsets.UTF_8);
-        return isEvent(type) ? event(bytes) : read(bytes, type);
+        requireEvent(type);
+        return event(input.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> void toJson(T value, OutputStream output, Type type) {
-        try {
-            json.writeValue(output, (Argument<T>) Argument.of(type), value);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (!(value instanceof SymResponse response)) {
+            throw new IllegalArgumentException("the handler answers with a SymResponse, not "
+                    + (value == null ? "null" : "a " + value.getClass().getName()));
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> T read(byte[] bytes, Type type) {
         try {
-            return (T) json.readValue(bytes, Argument.of(type));
+            ResponseJson.write(response, output);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,8 +63,10 @@ public class StrictEventSerializer implements CustomPojoSerializer {
     }
 
     /** The handler's input type: a map of the event's top-level keys. */
-    private static boolean isEvent(Type type) {
+    private static void requireEvent(Type type) {
         Type raw = type instanceof ParameterizedType p ? p.getRawType() : type;
-        return raw instanceof Class<?> c && c.isAssignableFrom(Map.class);
+        if (!(raw instanceof Class<?> c && c.isAssignableFrom(Map.class))) {
+            throw new IllegalArgumentException("the handler reads its event as a map, not as " + type.getTypeName());
+        }
     }
 }

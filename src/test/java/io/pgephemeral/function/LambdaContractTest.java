@@ -74,6 +74,22 @@ class LambdaContractTest {
         assertEquals("{\"body\":{},\"errors\":[\"target 'x' is not on the broker's allow-list\"]}", error);
     }
 
+    /**
+     * The serializer serves one handler: it reads a map and writes a SymResponse. Anything else is
+     * refused by name rather than bound leniently by an object mapper.
+     */
+    @Test
+    void theSerializerReadsOnlyEventsAndWritesOnlyResponses() {
+        IllegalArgumentException read = assertThrows(IllegalArgumentException.class,
+                () -> serializer.fromJson("{\"role\":\"r\"}", SymResponse.class));
+        assertTrue(read.getMessage().contains("SymResponse"), read.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> serializer.fromJson(new ByteArrayInputStream("\"x\"".getBytes(StandardCharsets.UTF_8)), String.class));
+        IllegalArgumentException write = assertThrows(IllegalArgumentException.class,
+                () -> serializer.toJson(Map.of("body", Map.of()), new ByteArrayOutputStream(), Map.class));
+        assertTrue(write.getMessage().contains("SymResponse"), write.getMessage());
+    }
+
     @Test
     void unknownFieldsAreIgnored() throws Exception {
         Map<String, Object> event = Events.escalate(Events.newRunId(), "unknown.fields@acme.example", "nope", 60);
