@@ -87,6 +87,9 @@ public final class ColdStartAB {
         double cpu = Double.NaN;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String response = out.readLine();
+            while (response != null && !response.startsWith("OK ") && !response.startsWith("ERROR ")) {
+                response = out.readLine(); // a line of an agent's in the flags (a profiler's, say)
+            }
             wall = (System.nanoTime() - started) / 1e6;
             if (response == null || !response.startsWith("OK ")) {
                 throw new IllegalStateException("cold start failed: " + response + " (its stderr: target/bench/ab-stderr.log)");
