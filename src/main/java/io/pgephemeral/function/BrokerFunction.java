@@ -77,17 +77,14 @@ public class BrokerFunction implements RequestHandler<Map<String, Object>, SymRe
 
     /**
      * Lambda's remaining time for this invocation is its deadline; without a context (the CLI,
-     * tests), the configured cap applies. Anything but a map (the runtime's serializer always
-     * gives one; a caller of the raw type might not) is answered as an unreadable event, not
-     * converted leniently or thrown back with a stack trace.
+     * tests), the configured cap applies. The event is a map: the serializer the runtime uses
+     * ({@link StrictEventSerializer}) reads anything else as an unreadable event, which the
+     * handler answers in one line, as the CLI's reading does.
      */
     @Override
     public SymResponse handleRequest(Map<String, Object> event, Context lambda) {
-        Object input = event;
-        Map<String, Object> readable = input == null || input instanceof Map ? event
-                : new UnreadableEvent("the event must be a JSON object, got a " + input.getClass().getSimpleName());
         Duration remaining = lambda == null ? null : Duration.ofMillis(lambda.getRemainingTimeInMillis());
-        return events.handle(readable, remaining);
+        return events.handle(event, remaining);
     }
 
     /** Closes the application context if this handler built it. */
