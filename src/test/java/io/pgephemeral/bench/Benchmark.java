@@ -617,11 +617,16 @@ public final class Benchmark {
      * {@code -Dbench.cold.jvm} (flags separated by spaces) to measure others.
      */
     private static List<String> coldStartFlags() {
-        String flags = System.getProperty("bench.cold.jvm", "");
-        if (flags.isBlank()) {
-            flags = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
-        }
-        return List.of(flags.strip().split("\\s+"));
+        return jvmFlags("bench.cold.jvm");
+    }
+
+    /** The Lambda module's default {@code JAVA_TOOL_OPTIONS} (infra/modules/pg-ephemeral, {@code java_tool_options}). */
+    static final String LAMBDA_JVM_FLAGS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
+
+    /** The flags a system property names, separated by spaces, or {@link #LAMBDA_JVM_FLAGS} when it is blank. */
+    static List<String> jvmFlags(String property) {
+        String flags = System.getProperty(property, "");
+        return List.of((flags.isBlank() ? LAMBDA_JVM_FLAGS : flags.strip()).split("\\s+"));
     }
 
     /** The jar's entries under {@code dir} (emptied first), as Lambda unpacks a deployment package into /var/task. */

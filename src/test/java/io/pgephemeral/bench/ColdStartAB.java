@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  * order swapped every round. Each build is a {@code pg-ephemeral.jar}, started unpacked as Lambda's
  * zip runtime does, with the Lambda module's default flags. Prints each pair and both builds'
  * medians of wall-clock time and of process CPU:
- * {@code java -cp <test class path> io.pgephemeral.bench.ColdStartAB 15 old.jar new.jar}. To compare
- * JVM flags instead, name one jar twice and set {@code -Dab.jvm.a="<flags>"} and
- * {@code -Dab.jvm.b="<flags>"} (each replaces the default flags for its side).
+ * {@code mvn -DskipTests test-compile exec:exec@cold-ab -Dab.a=old.jar -Dab.b=new.jar} (15 rounds;
+ * {@code -Dab.runs} sets another number). To compare JVM flags instead, name one jar twice and set
+ * {@code -Dab.jvm.a="<flags>"} and {@code -Dab.jvm.b="<flags>"} (each replaces the default flags
+ * for its side).
  */
 public final class ColdStartAB {
 
@@ -46,7 +47,7 @@ public final class ColdStartAB {
                 int first = i % 2;
                 for (int k = 0; k < 2; k++) {
                     int b = (first + k) % 2;
-                    results.get(b).add(start(env, classPaths.get(b), flags(b == 0 ? "ab.jvm.a" : "ab.jvm.b")));
+                    results.get(b).add(start(env, classPaths.get(b), Benchmark.jvmFlags(b == 0 ? "ab.jvm.a" : "ab.jvm.b")));
                 }
                 System.out.printf(Locale.ROOT, "round %d: A %.0f ms (cpu %.0f), B %.0f ms (cpu %.0f)%n", i + 1,
                         last(results.get(0))[0], last(results.get(0))[1], last(results.get(1))[0], last(results.get(1))[1]);
@@ -61,12 +62,6 @@ public final class ColdStartAB {
         } finally {
             System.exit(status);
         }
-    }
-
-    /** A side's JVM flags: the property's, separated by spaces, or the Lambda module's default. */
-    private static List<String> flags(String property) {
-        String flags = System.getProperty(property, "");
-        return List.of((flags.isBlank() ? "-XX:+TieredCompilation -XX:TieredStopAtLevel=1" : flags.strip()).split("\\s+"));
     }
 
     /** One cold start: {wall-clock ms to the response, the process's CPU ms}. */
