@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@code mvn -DskipTests test-compile exec:exec@cold-ab -Dab.a=old.jar -Dab.b=new.jar} (15 rounds;
  * {@code -Dab.runs} sets another number). To compare JVM flags instead, name one jar twice and set
  * {@code -Dab.jvm.a="<flags>"} and {@code -Dab.jvm.b="<flags>"} (each replaces the default flags
- * for its side).
+ * for its side). {@code -Dab.one.cpu=true} pins each start to one CPU, as a Lambda of less than
+ * 1,769 MB has less than one vCPU: a change that only moves work to another thread gains nothing
+ * there.
  */
 public final class ColdStartAB {
 
@@ -70,7 +72,7 @@ public final class ColdStartAB {
         String requester = "ab" + System.nanoTime() % 1_000_000 + "@acme.example";
         Path event = Files.createTempFile("cold", ".json");
         Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = Benchmark.javaCommand(Boolean.getBoolean("ab.one.cpu"));
         command.addAll(flags);
         command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
         ProcessBuilder pb = new ProcessBuilder(command);
