@@ -81,10 +81,7 @@ public final class Benchmark {
             bench.report(sizeName);
             status = 0;
         } catch (Exception | Error e) { // Error: TestEnvironment.Unavailable, a server that did not set up
-            System.err.println("benchmark failed: " + e);
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-                System.err.println("  caused by: " + cause);
-            }
+            System.err.println(failure("benchmark", e));
         } finally {
             // The embedded server and the fake's threads would otherwise keep the JVM alive.
             System.exit(status);
@@ -678,6 +675,18 @@ public final class Benchmark {
     }
 
     /** {@code runs} cold starts; records their median and peak RSS under {@code name} unless null (training). */
+    /**
+     * A measuring tool's failure as one line for stderr: the exception and each cause, without a
+     * stack trace.
+     */
+    static String failure(String tool, Throwable e) {
+        StringBuilder line = new StringBuilder(tool).append(" failed: ").append(e);
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            line.append("; caused by: ").append(cause);
+        }
+        return line.toString();
+    }
+
     /** Pins a process to the first CPU (util-linux). */
     static final String TASKSET = "/usr/bin/taskset";
 

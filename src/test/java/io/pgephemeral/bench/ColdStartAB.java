@@ -59,8 +59,8 @@ public final class ColdStartAB {
                         b == 0 ? "A" : "B", args[1 + b], median(results.get(b), 0), median(results.get(b), 1), runs);
             }
             status = 0;
-        } catch (Exception e) {
-            e.printStackTrace();
+        } catch (Exception | Error e) { // Error: TestEnvironment.Unavailable, a server that did not set up
+            System.err.println(Benchmark.failure("cold-start A/B", e));
         } finally {
             System.exit(status);
         }

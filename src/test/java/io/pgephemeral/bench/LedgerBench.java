@@ -134,10 +134,7 @@ public final class LedgerBench {
             }
             status = 0;
         } catch (Exception | AssertionError e) {
-            System.err.println("ledger benchmark failed: " + e);
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-                System.err.println("  caused by: " + cause);
-            }
+            System.err.println(Benchmark.failure("ledger benchmark", e));
         } finally {
             System.exit(status); // the embedded server and the fake Secrets Manager keep the JVM alive otherwise
         }

@@ -78,10 +78,7 @@ public final class RoleDdlScaling {
             bench.report();
             status = 0;
         } catch (Exception | Error e) {
-            System.err.println("ddl scaling failed: " + e);
-            for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-                System.err.println("  caused by: " + cause);
-            }
+            System.err.println(Benchmark.failure("ddl scaling", e));
         } finally {
             System.exit(status); // the embedded server's threads would keep the JVM alive
         }
