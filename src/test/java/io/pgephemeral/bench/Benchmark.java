@@ -605,32 +605,15 @@ public final class Benchmark {
         coldStarts("cold_start_extracted", size.coldStarts(), List.of(), unpacked);
         // The same on one CPU: a Lambda of less than 1,769 MB has less than one vCPU, so work the
         // start moves to another thread is not done sooner there, only elsewhere.
-        if (Files.isExecutable(Path.of(TASKSET))) {
-            coldStarts("cold_start_extracted_one_cpu", size.coldStarts(), List.of(), unpacked);
+        if (ColdStartRun.canPinToOneCpu()) {
+            coldStarts("cold_start_extracted_one_cpu", size.coldStarts(), List.of(), unpacked, true);
         } else {
-            System.out.println("no " + TASKSET + ": the one-CPU cold start is not measured");
+            System.out.println("no " + ColdStartRun.TASKSET + ": the one-CPU cold start is not measured");
         }
         coldStarts(null, 1, List.of("-XX:ArchiveClassesAtExit=" + archive), classPath);
         if (Files.exists(archive)) {
             coldStarts("cold_start_appcds", size.coldStarts(), List.of("-XX:SharedArchiveFile=" + archive), classPath);
         }
-    }
-
-    /**
-     * The cold start's JVM flags: the Lambda module's default {@code JAVA_TOOL_OPTIONS}, or
-     * {@code -Dbench.cold.jvm} (flags separated by spaces) to measure others.
-     */
-    private static List<String> coldStartFlags() {
-        return jvmFlags("bench.cold.jvm");
-    }
-
-    /** The Lambda module's default {@code JAVA_TOOL_OPTIONS} (infra/modules/pg-ephemeral, {@code java_tool_options}). */
-    static final String LAMBDA_JVM_FLAGS = "-XX:+TieredCompilation -XX:TieredStopAtLevel=1";
-
-    /** The flags a system property names, separated by spaces, or {@link #LAMBDA_JVM_FLAGS} when it is blank. */
-    static List<String> jvmFlags(String property) {
-        String flags = System.getProperty(property, "");
-        return List.of((flags.isBlank() ? LAMBDA_JVM_FLAGS : flags.strip()).split("\\s+"));
     }
 
     /** The jar's entries under {@code dir} (emptied first), as Lambda unpacks a deployment package into /var/task. */
@@ -687,72 +670,33 @@ public final class Benchmark {
         return line.toString();
     }
 
-    /** Pins a process to the first CPU (util-linux). */
-    static final String TASKSET = "/usr/bin/taskset";
-
-    /** The command that starts a JVM: pinned to one CPU for a figure whose name says so. */
-    static List<String> javaCommand(boolean oneCpu) {
-        List<String> command = new ArrayList<>();
-        if (oneCpu) {
-            command.addAll(List.of(TASKSET, "-c", "0"));
-        }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return command;
+    private void coldStarts(String name, int runs, List<String> jvmFlags, String classPath) throws Exception {
+        coldStarts(name, runs, jvmFlags, classPath, false);
     }
 
-    private void coldStarts(String name, int runs, List<String> jvmFlags, String classPath) throws Exception {
-        List<Double> times = new ArrayList<>();
-        List<Double> cpu = new ArrayList<>();
-        double rss = 0;
+    /** {@code runs} cold starts; records their medians and peak RSS under {@code name} unless null (training). */
+    private void coldStarts(String name, int runs, List<String> jvmFlags, String classPath, boolean oneCpu)
+            throws Exception {
+        List<String> flags = new ArrayList<>(ColdStartRun.jvmFlags("bench.cold.jvm"));
+        flags.addAll(jvmFlags);
+        List<ColdStartRun> starts = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            String run = Events.newRunId();
-            String requester = "cold" + users.incrementAndGet() + "@acme.example";
-            Path event = Files.createTempFile("cold", ".json");
-            Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
-            List<String> command = javaCommand(name != null && name.endsWith("_one_cpu"));
-            command.addAll(coldStartFlags());
-            command.addAll(jvmFlags);
-            command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
-            ProcessBuilder pb = new ProcessBuilder(command);
-            ColdStart.configure(pb.environment(), env);
-            pb.redirectErrorStream(false).redirectError(ProcessBuilder.Redirect.DISCARD);
-            long start = System.nanoTime();
-            Process p = pb.start();
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String first = out.readLine();
-                while (first != null && !first.startsWith("OK ") && !first.startsWith("ERROR ")) {
-                    first = out.readLine(); // a line of an agent's in -Dbench.cold.jvm (a profiler's, say)
-                }
-                times.add((System.nanoTime() - start) / 1e6);
-                if (first == null || !first.startsWith("OK ")) {
-                    throw new IllegalStateException("cold start failed: " + first);
-                }
-                String line;
-                while ((line = out.readLine()) != null) {
-                    if (line.startsWith("PEAK_RSS_KB ")) {
-                        rss = Math.max(rss, Long.parseLong(line.substring(12)) / 1024.0);
-                    } else if (line.startsWith("CPU_MS ")) {
-                        cpu.add(Double.parseDouble(line.substring(7)));
-                    }
-                }
-            }
-            p.waitFor(60, TimeUnit.SECONDS);
-            Files.deleteIfExists(event);
-            try (Broker cleaner = new Broker()) {
-                cleaner.handle(Events.deescalate(run, requester, "readonly"));
-            }
+            starts.add(ColdStartRun.of(env, oneCpu, flags, classPath));
         }
         if (name == null) {
             return;
         }
-        times.sort(Double::compare);
-        record(name + "_median", times.get(times.size() / 2), "ms");
-        if (!cpu.isEmpty()) {
-            cpu.sort(Double::compare);
-            record(name + "_cpu_median", cpu.get(cpu.size() / 2), "ms");
+        record(name + "_median", median(starts, ColdStartRun::wallMs), "ms");
+        if (starts.stream().noneMatch(s -> Double.isNaN(s.cpuMs()))) {
+            record(name + "_cpu_median", median(starts, ColdStartRun::cpuMs), "ms");
         }
-        record(name + "_runs", times.size(), "runs");
-        record(name + "_peak_rss", rss, "MiB");
+        record(name + "_runs", starts.size(), "runs");
+        record(name + "_peak_rss", starts.stream().mapToDouble(ColdStartRun::peakRssMiB).max().orElse(0), "MiB");
+    }
+
+    static double median(List<ColdStartRun> starts, java.util.function.ToDoubleFunction<ColdStartRun> figure) {
+        double[] values = starts.stream().mapToDouble(figure).sorted().toArray();
+        return values[values.length / 2];
     }
 
     // ---- plumbing ----

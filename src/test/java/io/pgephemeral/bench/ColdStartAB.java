@@ -1,19 +1,12 @@
 package io.pgephemeral.bench;
 
-import io.pgephemeral.testing.Broker;
-import io.pgephemeral.testing.Events;
 import io.pgephemeral.testing.TestEnvironment;
 
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Two builds' cold starts, interleaved, for deciding whether a change pays: the machine's load
@@ -44,19 +37,22 @@ public final class ColdStartAB {
                 Path dir = Benchmark.extract(Path.of(args[1 + b]), Path.of("target", "bench", "ab-" + b));
                 classPaths.add(dir.toAbsolutePath() + File.pathSeparator + launcher);
             }
-            List<List<double[]>> results = List.of(new ArrayList<>(), new ArrayList<>());
+            List<List<ColdStartRun>> results = List.of(new ArrayList<>(), new ArrayList<>());
             for (int i = 0; i < runs; i++) {
-                int first = i % 2;
                 for (int k = 0; k < 2; k++) {
-                    int b = (first + k) % 2;
-                    results.get(b).add(start(env, classPaths.get(b), Benchmark.jvmFlags(b == 0 ? "ab.jvm.a" : "ab.jvm.b")));
+                    int side = (i + k) % 2; // A first in odd rounds, B first in even ones
+                    results.get(side).add(ColdStartRun.of(env, Boolean.getBoolean("ab.one.cpu"),
+                            ColdStartRun.jvmFlags(side == 0 ? "ab.jvm.a" : "ab.jvm.b"), classPaths.get(side)));
                 }
+                ColdStartRun a = results.get(0).get(i);
+                ColdStartRun b = results.get(1).get(i);
                 System.out.printf(Locale.ROOT, "round %d: A %.0f ms (cpu %.0f), B %.0f ms (cpu %.0f)%n", i + 1,
-                        last(results.get(0))[0], last(results.get(0))[1], last(results.get(1))[0], last(results.get(1))[1]);
+                        a.wallMs(), a.cpuMs(), b.wallMs(), b.cpuMs());
             }
             for (int b = 0; b < 2; b++) {
                 System.out.printf(Locale.ROOT, "%s %s: median %.0f ms, cpu median %.0f ms over %d starts%n",
-                        b == 0 ? "A" : "B", args[1 + b], median(results.get(b), 0), median(results.get(b), 1), runs);
+                        b == 0 ? "A" : "B", args[1 + b], Benchmark.median(results.get(b), ColdStartRun::wallMs),
+                        Benchmark.median(results.get(b), ColdStartRun::cpuMs), runs);
             }
             status = 0;
         } catch (Exception | Error e) { // Error: TestEnvironment.Unavailable, a server that did not set up
@@ -64,53 +60,5 @@ public final class ColdStartAB {
         } finally {
             System.exit(status);
         }
-    }
-
-    /** One cold start: {wall-clock ms to the response, the process's CPU ms}. */
-    private static double[] start(TestEnvironment env, String classPath, List<String> flags) throws Exception {
-        String run = Events.newRunId();
-        String requester = "ab" + System.nanoTime() % 1_000_000 + "@acme.example";
-        Path event = Files.createTempFile("cold", ".json");
-        Files.write(event, env.json().writeValueAsBytes(Events.escalate(run, requester, "readonly", "1h")));
-        List<String> command = Benchmark.javaCommand(Boolean.getBoolean("ab.one.cpu"));
-        command.addAll(flags);
-        command.addAll(List.of("-cp", classPath, ColdStart.class.getName(), event.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        ColdStart.configure(pb.environment(), env);
-        pb.redirectError(ProcessBuilder.Redirect.appendTo(Path.of("target", "bench", "ab-stderr.log").toFile()));
-        long started = System.nanoTime();
-        Process p = pb.start();
-        double wall;
-        double cpu = Double.NaN;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String response = out.readLine();
-            while (response != null && !response.startsWith("OK ") && !response.startsWith("ERROR ")) {
-                response = out.readLine(); // a line of an agent's in the flags (a profiler's, say)
-            }
-            wall = (System.nanoTime() - started) / 1e6;
-            if (response == null || !response.startsWith("OK ")) {
-                throw new IllegalStateException("cold start failed: " + response + " (its stderr: target/bench/ab-stderr.log)");
-            }
-            for (String line; (line = out.readLine()) != null; ) {
-                if (line.startsWith("CPU_MS ")) {
-                    cpu = Double.parseDouble(line.substring(7));
-                }
-            }
-        }
-        p.waitFor(60, TimeUnit.SECONDS);
-        Files.deleteIfExists(event);
-        try (Broker cleaner = new Broker()) {
-            cleaner.handle(Events.deescalate(run, requester, "readonly"));
-        }
-        return new double[] {wall, cpu};
-    }
-
-    private static double[] last(List<double[]> list) {
-        return list.get(list.size() - 1);
-    }
-
-    private static double median(List<double[]> list, int field) {
-        double[] v = list.stream().mapToDouble(r -> r[field]).sorted().toArray();
-        return v[v.length / 2];
     }
 }
