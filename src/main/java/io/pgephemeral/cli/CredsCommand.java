@@ -1,6 +1,6 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.json.JsonMapper;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.secrets.CallerIdentity;
 import io.pgephemeral.secrets.LocalFileStore;
@@ -30,7 +30,6 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,9 +76,6 @@ public class CredsCommand implements Callable<Integer> {
 
     @Inject
     BrokerConfig config;
-
-    @Inject
-    JsonMapper json;
 
     @Override
     public Integer call() {
@@ -130,8 +126,8 @@ public class CredsCommand implements Callable<Integer> {
     private RequesterCredential credential() {
         SecretNames names = new SecretNames(config.secretPrefix());
         if (isLocal()) {
-            LocalFileStore store = new LocalFileStore(SecretsFactory.localDirectory(config), names, json);
-            return new RequesterSecrets(RequesterSecrets.localFiles(store, json), names, json)
+            LocalFileStore store = new LocalFileStore(SecretsFactory.localDirectory(config), names);
+            return new RequesterSecrets(RequesterSecrets.localFiles(store), names)
                     .current(requester, target, Instant.now());
         }
         String named = namedProfile();
@@ -139,7 +135,7 @@ public class CredsCommand implements Callable<Integer> {
         Region where = region(named);
         try (SecretsManagerClient secrets = aws(SecretsManagerClient.builder(), identity, where)) {
             String who = requester != null ? requester : whoAmI(identity, where, named);
-            return new RequesterSecrets(RequesterSecrets.secretsManager(secrets), names, json)
+            return new RequesterSecrets(RequesterSecrets.secretsManager(secrets), names)
                     .current(who, target, Instant.now());
         } catch (SdkException e) {
             throw new CredentialUnavailable("could not set up the AWS client: " + SecretsManagerStore.describe(e));
@@ -266,13 +262,7 @@ public class CredsCommand implements Callable<Integer> {
         String out = switch (format.toLowerCase(Locale.ROOT)) {
             case "env" -> CredentialFormats.env(c);
             case "pgpass" -> CredentialFormats.pgpass(c);
-            case "json" -> {
-                try {
-                    yield new String(json.writeValueAsBytes(CredentialFormats.json(c)), StandardCharsets.UTF_8) + "\n";
-                } catch (IOException e) {
-                    throw new CredentialUnavailable("could not write JSON");
-                }
-            }
+            case "json" -> JsonTree.string(CredentialFormats.json(c)) + "\n";
             default -> CredentialFormats.uri(c) + "\n";
         };
         System.out.print(out);

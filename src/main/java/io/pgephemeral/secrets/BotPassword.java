@@ -1,9 +1,9 @@
 package io.pgephemeral.secrets;
 
 import io.micronaut.context.BeanProvider;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.database.LoginPassword;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.config.BrokerSettings;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -12,9 +12,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -34,7 +32,6 @@ public class BotPassword implements LoginPassword {
 
     private final BrokerConfig config;
     private final BeanProvider<SecretsManagerClient> client;
-    private final JsonMapper json;
     private final LongSupplier nanoTime;
 
     // Guarded by this: connections of both pools may be rejected at once, and one re-read serves all.
@@ -44,15 +41,14 @@ public class BotPassword implements LoginPassword {
     private long lastRereadNanos;
 
     @Inject
-    public BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client, JsonMapper json) {
-        this(config, client, json, System::nanoTime);
+    public BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client) {
+        this(config, client, System::nanoTime);
     }
 
     /** With a clock of the caller's, so that a test can let the re-read interval pass. */
-    BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client, JsonMapper json, LongSupplier nanoTime) {
+    BotPassword(BrokerConfig config, BeanProvider<SecretsManagerClient> client, LongSupplier nanoTime) {
         this.config = config;
         this.client = client;
-        this.json = json;
         this.nanoTime = nanoTime;
     }
 
@@ -146,12 +142,13 @@ public class BotPassword implements LoginPassword {
         }
         if (value.stripLeading().startsWith("{")) {
             try {
-                Object field = json.readValue(value, Map.class).get("password");
+                Object field = JsonTree.readObject(value).get("password");
                 if (field instanceof String s && !s.isEmpty()) {
                     return s;
                 }
-            } catch (IOException e) {
-                throw new IllegalStateException("secret " + secretId + " is not valid JSON");
+            } catch (JsonTree.Malformed e) { // its words may quote the password: not shown
+                throw new IllegalStateException("secret " + secretId + " is not one JSON object with each key once:"
+                        + " store {\"password\": \"...\"} or the password alone");
             }
             throw new IllegalStateException("secret " + secretId + " has no \"password\" key");
         }

@@ -1,6 +1,6 @@
 package io.pgephemeral.secrets;
 
-import io.micronaut.json.JsonMapper;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.IssuedCredential;
@@ -30,12 +30,10 @@ public final class LocalFileStore implements CredentialStore {
 
     private final Path directory;
     private final SecretNames names;
-    private final JsonMapper json;
 
-    public LocalFileStore(Path directory, SecretNames names, JsonMapper json) {
+    public LocalFileStore(Path directory, SecretNames names) {
         this.directory = directory;
         this.names = names;
-        this.json = json;
     }
 
     @Override
@@ -152,7 +150,7 @@ public final class LocalFileStore implements CredentialStore {
     @SuppressWarnings("unchecked")
     private Map<String, Object> readIfExists(Path file) throws IOException {
         try {
-            return json.readValue(Files.readAllBytes(file), Map.class);
+            return parse(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             return null;
         }
@@ -163,7 +161,7 @@ public final class LocalFileStore implements CredentialStore {
         Path temp = Files.createTempFile(directory, ".secret-", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.write(temp, json.writeValueAsBytes(content));
+            Files.write(temp, JsonTree.bytes(content));
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -177,6 +175,18 @@ public final class LocalFileStore implements CredentialStore {
     /** Reads a stored secret's whole file (name, tags, value); for the demo and the requester CLI. */
     @SuppressWarnings("unchecked")
     public Map<String, Object> read(String secretName) throws IOException {
-        return json.readValue(Files.readAllBytes(fileOf(secretName)), Map.class);
+        return parse(Files.readAllBytes(fileOf(secretName)));
+    }
+
+    private static Map<String, Object> parse(byte[] file) throws IOException {
+        try {
+            return JsonTree.readObject(file);
+        } catch (JsonTree.Malformed e) {
+            throw new NotASecretFile(); // the parser's words may quote the password the file holds
+        }
+    }
+
+    /** A file in the store's directory that is not one JSON object; its name is what callers report. */
+    private static final class NotASecretFile extends IOException {
     }
 }

@@ -3,7 +3,6 @@ package io.pgephemeral.secrets;
 import io.pgephemeral.crypto.Password;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**

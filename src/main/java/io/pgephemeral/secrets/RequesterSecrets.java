@@ -1,7 +1,6 @@
 package io.pgephemeral.secrets;
 
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.secrets.RequesterCredential.CredentialUnavailable;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -27,12 +26,10 @@ public final class RequesterSecrets {
 
     private final Source source;
     private final SecretNames names;
-    private final JsonMapper json;
 
-    public RequesterSecrets(Source source, SecretNames names, JsonMapper json) {
+    public RequesterSecrets(Source source, SecretNames names) {
         this.source = source;
         this.names = names;
-        this.json = json;
     }
 
     /** The credential of {@code requester} for {@code target}, if it exists and has not expired at {@code now}. */
@@ -42,9 +39,10 @@ public final class RequesterSecrets {
                 + " on target '" + target + "' (no secret " + name + "): request access in Sym first"));
         Map<String, Object> parsed;
         try {
-            parsed = json.readValue(value, Argument.mapOf(String.class, Object.class));
-        } catch (IOException | RuntimeException e) {
-            throw new CredentialUnavailable("secret " + name + " is not a pg-ephemeral credential (not a JSON object)");
+            parsed = JsonTree.readObject(value);
+        } catch (JsonTree.Malformed e) { // its words may quote the password: not shown
+            throw new CredentialUnavailable("secret " + name
+                    + " is not a pg-ephemeral credential (not one JSON object with each key once)");
         }
         RequesterCredential credential = RequesterCredential.of(name, parsed);
         if (!now.isBefore(credential.expiresAt())) {
@@ -80,11 +78,11 @@ public final class RequesterSecrets {
     }
 
     /** The local store's files, read with the file permissions of whoever runs this. */
-    public static Source localFiles(LocalFileStore store, JsonMapper json) {
+    public static Source localFiles(LocalFileStore store) {
         return name -> {
             try {
                 Object value = store.read(name).get("value");
-                return value == null ? Optional.empty() : Optional.of(json.writeValueAsString(value));
+                return value == null ? Optional.empty() : Optional.of(JsonTree.string(value));
             } catch (NoSuchFileException e) {
                 return Optional.empty();
             } catch (java.nio.file.AccessDeniedException e) {

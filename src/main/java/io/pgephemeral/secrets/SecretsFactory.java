@@ -3,7 +3,6 @@ package io.pgephemeral.secrets;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.BeanProvider;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.config.BrokerConfig;
 import io.pgephemeral.config.BrokerSettings;
@@ -56,10 +55,10 @@ public class SecretsFactory {
      */
     @Singleton
     CredentialStore credentialStore(BeanProvider<PendingClient> client, SecretNames names, BrokerConfig config,
-                                    BrokerSettings settings, JsonMapper json) {
+                                    BrokerSettings settings) {
         return switch (settings.secretStore()) {
-            case AWS -> new SecretsManagerStore(client.get(), names, blankToNull(config.secretKmsKeyId()), json);
-            case LOCAL -> new LocalFileStore(localDirectory(config), names, json);
+            case AWS -> new SecretsManagerStore(client.get(), names, blankToNull(config.secretKmsKeyId()));
+            case LOCAL -> new LocalFileStore(localDirectory(config), names);
         };
     }
 

@@ -1,8 +1,8 @@
 package io.pgephemeral.secrets;
 
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.core.annotation.Nullable;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.Deadline;
@@ -25,7 +25,6 @@ import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
 import software.amazon.awssdk.services.secretsmanager.model.SecretsManagerException;
 import software.amazon.awssdk.services.secretsmanager.model.Tag;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,13 +55,11 @@ public final class SecretsManagerStore implements CredentialStore {
     private final Supplier<SecretsManagerClient> client;
     private final SecretNames names;
     private final @Nullable String kmsKeyId;
-    private final JsonMapper json;
 
-    public SecretsManagerStore(Supplier<SecretsManagerClient> client, SecretNames names, @Nullable String kmsKeyId, JsonMapper json) {
+    public SecretsManagerStore(Supplier<SecretsManagerClient> client, SecretNames names, @Nullable String kmsKeyId) {
         this.client = client;
         this.names = names;
         this.kmsKeyId = kmsKeyId;
-        this.json = json;
     }
 
     @Override
@@ -273,11 +270,7 @@ public final class SecretsManagerStore implements CredentialStore {
     }
 
     private String serialise(IssuedCredential credential) {
-        try {
-            return json.writeValueAsString(SecretTags.value(credential));
-        } catch (IOException e) {
-            throw new BrokerException("could not serialise the credential");
-        }
+        return JsonTree.string(SecretTags.value(credential));
     }
 
     private static @Nullable String current(DescribeSecretResponse secret) {

@@ -1,6 +1,5 @@
 package io.pgephemeral.sym;
 
-import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.broker.DeescalationRequest;
 import io.pgephemeral.broker.EscalationRequest;
 import io.pgephemeral.broker.RequestRefused;

@@ -1,17 +1,12 @@
 package io.pgephemeral.sym;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import io.micronaut.serde.annotation.Serdeable;
-
 import java.util.List;
 import java.util.Map;
 
 /**
  * What Sym expects back from its Lambda: a body for the flow and a list of errors, each shown to
- * the people running the flow. An empty list means success.
+ * the people running the flow. An empty list means success. {@link ResponseJson} writes it.
  */
-@Serdeable
-@JsonInclude(JsonInclude.Include.ALWAYS) // Sym expects both keys, even when empty
 public record SymResponse(Map<String, Object> body, List<String> errors) {
 
     public static SymResponse ok(Map<String, Object> body) {

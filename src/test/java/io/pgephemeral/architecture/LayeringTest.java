@@ -17,7 +17,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *   entry points   function, cli             (cli may run the Lambda handler: cli -> function)
  *   adapters       sym, postgres, secrets, ledger
  *   shared JDBC    database
- *   core           broker (use cases and their ports), config, crypto
+ *   core           broker (use cases and their ports), config, crypto, json
  * </pre>
  *
  * Micronaut's generated bean definitions ($Definition classes) sit in the package of the class they
@@ -34,7 +34,7 @@ class LayeringTest {
             .layer("entry").definedBy(ROOT + "function..", ROOT + "cli..")
             .layer("adapters").definedBy(ROOT + "sym..", ROOT + "postgres..", ROOT + "secrets..", ROOT + "ledger..")
             .layer("database").definedBy(ROOT + "database..")
-            .layer("core").definedBy(ROOT + "broker..", ROOT + "config..", ROOT + "crypto..")
+            .layer("core").definedBy(ROOT + "broker..", ROOT + "config..", ROOT + "crypto..", ROOT + "json..")
             .whereLayer("entry").mayNotBeAccessedByAnyLayer()
             .whereLayer("adapters").mayOnlyBeAccessedByLayers("entry")
             .whereLayer("database").mayOnlyBeAccessedByLayers("entry", "adapters")
@@ -63,11 +63,23 @@ class LayeringTest {
     static final ArchRule functionKnowsNoCli = noClasses().that().resideInAPackage(ROOT + "function..")
             .should().dependOnClassesThat().resideInAPackage(ROOT + "cli..");
 
-    /** Inside the core, the use cases may use config and crypto; those two know nothing of them. */
+    /** Inside the core, the use cases may use config, crypto and json; those know nothing of them. */
     @ArchTest
-    static final ArchRule configAndCryptoAreLeaves = noClasses().that().resideInAnyPackage(ROOT + "config..",
-                    ROOT + "crypto..")
+    static final ArchRule configCryptoAndJsonAreLeaves = noClasses().that().resideInAnyPackage(ROOT + "config..",
+                    ROOT + "crypto..", ROOT + "json..")
             .should().dependOnClassesThat().resideInAnyPackage(ROOT + "broker..", ROOT + "database..");
+
+    /**
+     * Every document the broker reads or writes is a tree of maps and lists, read and written by
+     * json.JsonTree with jackson-core's streaming API. An object mapper (Micronaut's serde, Jackson's
+     * databind) binds JSON to types the broker never needs, and serde's bean definitions and
+     * introspections were part of every cold start.
+     */
+    @ArchTest
+    static final ArchRule noObjectMapper = noClasses().should().dependOnClassesThat()
+            .resideInAnyPackage("io.micronaut.json..", "io.micronaut.serde..", "com.fasterxml.jackson.databind..",
+                    "com.fasterxml.jackson.annotation..")
+            .as("the product reads and writes JSON with json.JsonTree, not with an object mapper");
 
     private static ArchRule adapterKnowsNoOtherAdapter(String adapter) {
         String[] others = java.util.stream.Stream.of("sym", "postgres", "secrets", "ledger")

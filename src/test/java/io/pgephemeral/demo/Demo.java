@@ -1,9 +1,9 @@
 package io.pgephemeral.demo;
 
+import io.pgephemeral.sym.EventJson;
+import io.pgephemeral.sym.ResponseJson;
 import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
@@ -113,15 +113,13 @@ public final class Demo {
     }
 
     private static int lifeOfACredential(ApplicationContext context, EmbeddedServer server) throws Exception {
-        JsonMapper json = context.getBean(JsonMapper.class);
         BrokerFunction function = new BrokerFunction(context);
-        Map<String, Object> escalate = json.readValue(resource("events/escalate.json"),
-                Argument.mapOf(String.class, Object.class));
+        Map<String, Object> escalate = EventJson.read(resource("events/escalate.json").getBytes(StandardCharsets.UTF_8));
 
         step(4, "Sym sends escalate (events/escalate.json): jane.doe@acme.example asks for 'readonly' for"
                 + " 3600 seconds, approved by ops-lead@acme.example. The broker answers:");
         SymResponse escalated = function.handleRequest(escalate, null);
-        show(json, escalated);
+        show(escalated);
         if (!escalated.succeeded()) {
             return 1;
         }
@@ -155,11 +153,11 @@ public final class Demo {
             step(7, "The ledger now holds:");
             printLedger(ledger.historyOfRun(runId));
 
-            Map<String, Object> deescalate = json.readValue(resource("events/deescalate.json"),
-                    Argument.mapOf(String.class, Object.class));
+            Map<String, Object> deescalate = EventJson.read(resource("events/deescalate.json")
+                    .getBytes(StandardCharsets.UTF_8));
             step(8, "Sym sends deescalate (events/deescalate.json). The broker answers:");
             SymResponse deescalated = function.handleRequest(deescalate, null);
-            show(json, deescalated);
+            show(deescalated);
 
             try (Statement s = requester.createStatement()) {
                 s.executeQuery("SELECT 1");
@@ -192,8 +190,8 @@ public final class Demo {
         }
     }
 
-    private static void show(JsonMapper json, SymResponse response) throws IOException {
-        String text = new String(json.writeValueAsBytes(response), StandardCharsets.UTF_8);
+    private static void show(SymResponse response) {
+        String text = new String(ResponseJson.bytes(response), StandardCharsets.UTF_8);
         say("   " + text);
     }
 

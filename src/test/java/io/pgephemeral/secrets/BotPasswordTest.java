@@ -58,7 +58,7 @@ class BotPasswordTest {
         Map<String, Object> properties = new HashMap<>(Map.of("broker.db-password-reread-interval", "30s"));
         properties.putAll(settings);
         context = ApplicationContext.builder().properties(properties).start();
-        return new BotPassword(context.getBean(BrokerConfig.class), () -> client, env.json(), now::get);
+        return new BotPassword(context.getBean(BrokerConfig.class), () -> client, now::get);
     }
 
     private BotPassword fromSecret() {
@@ -146,5 +146,36 @@ class BotPasswordTest {
                 "broker.db-password-reread-interval", "soon"));
         IllegalStateException e = assertThrows(IllegalStateException.class, bot::resolve);
         assertTrue(e.getMessage().startsWith("BROKER_DB_PASSWORD_REREAD_INTERVAL: duration 'soon'"), e.getMessage());
+    }
+
+    /**
+     * A secret that names the password twice means one password to whoever checked it and another
+     * to a reader that lets the last key win. The bot refuses it rather than log in with either, and
+     * the refusal shows neither.
+     */
+    @Test
+    void aSecretNamingThePasswordTwiceIsRefusedWithoutShowingEither() {
+        String shown = generator.generate(32);
+        String hidden = generator.generate(32);
+        put("{\"password\": \"" + shown + "\", \"password\": \"" + hidden + "\"}");
+        IllegalStateException e = assertThrows(IllegalStateException.class, fromSecret()::resolve);
+        assertEquals("secret " + secretId + " is not one JSON object with each key once: store"
+                + " {\"password\": \"...\"} or the password alone", e.getMessage());
+    }
+
+    @Test
+    void aSecretThatIsNotJsonIsRefusedWithoutQuotingIt() {
+        String password = generator.generate(32);
+        put("{\"password\": " + password + "}");
+        IllegalStateException e = assertThrows(IllegalStateException.class, fromSecret()::resolve);
+        assertFalse(e.getMessage().contains(password), e.getMessage());
+        assertTrue(e.getMessage().startsWith("secret " + secretId + " is not one JSON object"), e.getMessage());
+    }
+
+    @Test
+    void aSecretInRdsShapeIsReadByItsPasswordKey() {
+        String password = generator.generate(32);
+        put("{\"username\": \"pg_ephemeral_bot\", \"password\": \"" + password + "\"}");
+        assertEquals(password, fromSecret().resolve());
     }
 }

@@ -1,6 +1,5 @@
 package io.pgephemeral.secrets;
 
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.broker.Endpoint;
 import io.pgephemeral.broker.IssuedCredential;
 import io.pgephemeral.broker.SecretRemoval;
@@ -25,8 +24,6 @@ class LocalFileStoreTest {
     @TempDir
     Path dir;
 
-    private final JsonMapper json = JsonMapper.createDefault();
-
     private IssuedCredential credential(String role) {
         return new IssuedCredential("jane.doe@acme.example", "readonly", role, new Password("p".repeat(32)),
                 new Endpoint("db.internal", 5432, "app"), Instant.parse("2026-11-23T10:00:00Z"));
@@ -35,7 +32,7 @@ class LocalFileStoreTest {
     @Test
     void secretsAreReadableByTheOwnerOnlyAndLookLikeSecretsManagers() throws Exception {
         Path secrets = dir.resolve("secrets");
-        LocalFileStore store = new LocalFileStore(secrets, new SecretNames("pg-ephemeral/"), json);
+        LocalFileStore store = new LocalFileStore(secrets, new SecretNames("pg-ephemeral/"));
         StoredSecret stored = store.store(credential("eph_a"), "token-1");
         Path file = Path.of(stored.location());
         assertEquals("pg-ephemeral/jane.doe@acme.example/readonly", stored.name());
@@ -55,7 +52,7 @@ class LocalFileStoreTest {
 
     @Test
     void removeDeletesOnlyTheCredentialItWasAskedFor() throws Exception {
-        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"), json);
+        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"));
         String name = store.store(credential("eph_old"), "t1").name();
         store.store(credential("eph_new"), "t2");
         assertEquals(SecretRemoval.KEPT_FOR_NEWER, store.remove(name, "t1"));
@@ -67,7 +64,7 @@ class LocalFileStoreTest {
 
     @Test
     void withdrawGivesTheSecretBackTheCredentialItHeldBefore() throws Exception {
-        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"), json);
+        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"));
         String name = store.store(credential("eph_old"), "t1").name();
         store.store(credential("eph_new"), "t2");
         assertEquals(SecretRemoval.KEPT_FOR_NEWER, store.withdraw(name, "t1"), "only the failed write is undone");

@@ -25,7 +25,7 @@ class ResponseJsonTest {
         assertEquals("{\"body\":{\"role\":\"r\"},\"errors\":[]}", json(SymResponse.ok(Map.of("role", "r"))));
     }
 
-    /** What Micronaut's serde wrote for the same responses, before the serializer stopped using it. */
+    /** What Micronaut's serde writes for the same responses (it wrote them, before the serializer stopped using it). */
     @Test
     void writesWhatTheObjectMapperWrote() throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -41,7 +41,10 @@ class ResponseJsonTest {
         JsonMapper mapper = JsonMapper.createDefault();
         for (SymResponse response : List.of(new SymResponse(body, List.of("one", "two")), SymResponse.ok(Map.of()),
                 new SymResponse(Map.of("expired", 3, "more", true), new ArrayList<>(List.of("secret x: throttled"))))) {
-            assertEquals(new String(mapper.writeValueAsBytes(response), StandardCharsets.UTF_8), json(response));
+            Map<String, Object> asMap = new LinkedHashMap<>();
+            asMap.put("body", response.body());
+            asMap.put("errors", response.errors());
+            assertEquals(new String(mapper.writeValueAsBytes(asMap), StandardCharsets.UTF_8), json(response));
         }
     }
 
