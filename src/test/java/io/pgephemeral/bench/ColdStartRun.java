@@ -76,7 +76,9 @@ record ColdStartRun(double wallMs, double cpuMs, double peakRssMiB) {
             }
             wall = (System.nanoTime() - started) / 1e6;
             if (response == null || !response.startsWith("OK ")) {
-                throw new IllegalStateException("cold start failed: " + response + " (its stderr: " + STDERR + ")");
+                String why = response != null ? response
+                        : "the JVM wrote no response" + (p.waitFor(10, TimeUnit.SECONDS) ? " and exited with " + p.exitValue() : "");
+                throw new IllegalStateException("cold start failed: " + why + " (its stderr: " + STDERR + ")");
             }
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.startsWith("CPU_MS ")) {
