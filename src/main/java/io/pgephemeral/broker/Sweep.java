@@ -100,7 +100,7 @@ public class Sweep {
             // Listed before the ledger is read, like the roles: an escalation records its request
             // before it writes its secret, so every secret listed here belongs to a credential the
             // ledger read below already knows.
-            List<ListedSecret> secrets = store.list();
+            List<ListedSecret> secrets = listSecrets();
             List<CredentialEntry> open = new ArrayList<>(ledger.openValidSince(now.minus(settings.lookback())));
             open.sort(Comparator.comparing(CredentialEntry::validUntil));
             Map<String, CredentialEntry> openByRole = new HashMap<>();
@@ -135,11 +135,30 @@ public class Sweep {
                     orphan(role);
                 }
             }
-            reconcileSecrets(secrets, open);
+            if (secrets != null) {
+                reconcileSecrets(secrets, open);
+            }
             Swept result = new Swept(expired, abandoned, vanished, orphans, leftovers, more, false, List.copyOf(failures));
             LOG.info("sweep expired={} abandoned={} vanished={} orphans={} leftovers={} failures={} more={}",
                     expired, abandoned, vanished, orphans, leftovers, failures.size(), more);
             return result;
+        }
+
+        /**
+         * The broker's secrets, or null when they cannot be listed (throttled, denied, an unreadable
+         * file in the local store). The listing serves only the removal of stray secrets, so a
+         * failure skips that and nothing else: an expired credential's sessions must not outlive it
+         * because a listing failed.
+         */
+        private List<ListedSecret> listSecrets() {
+            try {
+                return store.list();
+            } catch (RuntimeException e) {
+                String reason = Escalation.message(e);
+                failures.add("stray secrets: " + reason + "; they wait for the next sweep");
+                LOG.warn("sweep could not list the broker's secrets, stray secrets wait for the next sweep: {}", reason);
+                return null;
+            }
         }
 
         /**

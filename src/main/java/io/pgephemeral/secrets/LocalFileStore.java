@@ -1,12 +1,14 @@
 package io.pgephemeral.secrets;
 
-import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.broker.BrokerException;
 import io.pgephemeral.broker.CredentialStore;
 import io.pgephemeral.broker.IssuedCredential;
 import io.pgephemeral.broker.ListedSecret;
 import io.pgephemeral.broker.SecretRemoval;
 import io.pgephemeral.broker.StoredSecret;
+import io.pgephemeral.json.JsonTree;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -27,6 +29,8 @@ import java.util.Map;
  * reader never sees half a secret. The file holds the same value and tags Secrets Manager would.
  */
 public final class LocalFileStore implements CredentialStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFileStore.class);
 
     private final Path directory;
     private final SecretNames names;
@@ -123,7 +127,14 @@ public final class LocalFileStore implements CredentialStore {
         }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.json")) {
             for (Path file : files) {
-                Map<String, Object> content = readIfExists(file);
+                Map<String, Object> content;
+                try {
+                    content = readIfExists(file);
+                } catch (NotASecretFile e) {
+                    LOG.warn("{} is not a secret file of the broker's (not one JSON object with each key once);"
+                            + " left out of the listing", file);
+                    continue;
+                }
                 if (content == null || !(content.get("name") instanceof String name)) {
                     continue;
                 }

@@ -168,6 +168,27 @@ class SweepFastTest {
         assertEquals(List.of(), broker.secrets.names());
     }
 
+    /**
+     * Listing the broker's secrets serves only the clean-up of stray ones. When the listing fails
+     * (throttled, denied, an unreadable local file), the expired credentials are still ended: their
+     * sessions must not outlive them because of it. The failure is reported, and strays wait.
+     */
+    @Test
+    void aFailedSecretListingDoesNotKeepExpiredCredentialsAlive() {
+        Escalated expired = broker.escalation.escalate(escalate("srn:sym:run:listing-fails"));
+        broker.clock.advance(Duration.ofMinutes(61));
+        broker.secrets.failNext("secrets.list", new BrokerException("could not list secrets: ThrottlingException"));
+
+        Swept swept = broker.sweep.sweep();
+
+        assertEquals(1, swept.expired());
+        assertEquals(List.of(), broker.roles.names());
+        assertEquals(List.of(), broker.secrets.names());
+        assertEquals(CredentialEvent.EXPIRED, state(expired).event());
+        assertEquals(List.of("stray secrets: could not list secrets: ThrottlingException; they wait for the next sweep"),
+                swept.failures());
+    }
+
     private CredentialEntry state(Escalated e) {
         return broker.ledger.statesOfRole(e.roleName()).get(0);
     }

@@ -76,6 +76,19 @@ class LocalFileStoreTest {
     }
 
     /**
+     * A file in the store's directory that is not one of its secrets (not JSON, a key twice) is
+     * left out of the listing: the sweep's clean-up of stray secrets goes on for the others.
+     */
+    @Test
+    void aFileThatIsNotASecretIsLeftOutOfTheListing() throws Exception {
+        LocalFileStore store = new LocalFileStore(dir, new SecretNames("pg-ephemeral/"));
+        store.store(credential("eph_kept"), "t1");
+        Files.writeString(dir.resolve("notes.json"), "not json");
+        Files.writeString(dir.resolve("twice.json"), "{\"name\": \"a\", \"name\": \"b\"}");
+        assertEquals(List.of("eph_kept"), store.list().stream().map(s -> s.roleName()).toList());
+    }
+
+    /**
      * Names only use characters Secrets Manager allows: a requester with others is refused, not
      * rewritten (rewriting gave o'brien/x the secret of o_brien_x; see RequesterNamesTest).
      */
