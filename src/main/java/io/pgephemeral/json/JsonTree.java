@@ -24,10 +24,11 @@ import java.util.Map;
 
 /**
  * JSON as the broker uses it: an object of nested maps, lists, strings, numbers, booleans and nulls,
- * read with jackson-core's parser and written with its generator. Every document the broker reads or
- * writes (Sym's events and responses, secret values, the local store's files, {@code creds --format
- * json}) is such a tree, so nothing binds JSON to types and no object mapper is needed. Micronaut's
- * (serde) cost every cold start its bean definitions and the classes behind them.
+ * read with jackson-core's parser and written with its generator. Every document the broker reads
+ * (Sym's events, secret values, the local store's files) is such a tree, and so is every one it
+ * writes but the ledger's exports and report, which stream rows with writers of their own. Nothing
+ * binds JSON to types, so no object mapper is needed; Micronaut's (serde) cost every cold start its
+ * bean definitions and the classes behind them.
  *
  * <p>Reading is strict: exactly one object, no key twice at any level, nothing after it, bounded
  * nesting and lengths. A lenient reader lets the last of two equal keys win, so that one document

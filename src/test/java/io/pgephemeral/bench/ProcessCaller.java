@@ -1,8 +1,7 @@
 package io.pgephemeral.bench;
 
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
 import io.pgephemeral.function.BrokerFunction;
+import io.pgephemeral.sym.EventJson;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Events;
 
@@ -42,14 +41,13 @@ public final class ProcessCaller {
         String prefix = args[2];
         int warmups = Integer.parseInt(args[3]);
         int ops = Integer.parseInt(args[4]);
-        JsonMapper json = JsonMapper.createDefault();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         List<String[]> issued = new ArrayList<>();
         try (BrokerFunction function = new BrokerFunction()) {
             for (int i = 0; i < warmups; i++) {
                 String[] call = {Events.newRunId(), prefix + "w" + i + "@acme.example"};
-                require(function.handleRequest(event(json, escalate, call, "1h"), null));
-                require(function.handleRequest(event(json, deescalate, call, null), null));
+                require(function.handleRequest(event(escalate, call, "1h"), null));
+                require(function.handleRequest(event(deescalate, call, null), null));
             }
             System.out.println("READY");
             System.out.flush();
@@ -70,7 +68,7 @@ public final class ProcessCaller {
             for (int i = 0; i < ops; i++) {
                 String[] call = {Events.newRunId(), prefix + i + "@acme.example"};
                 long t0 = System.nanoTime();
-                SymResponse r = function.handleRequest(event(json, escalate, call, "1h"), null);
+                SymResponse r = function.handleRequest(event(escalate, call, "1h"), null);
                 latency[i] = System.nanoTime() - t0;
                 errors += r.errors().size();
                 issued.add(call);
@@ -85,7 +83,7 @@ public final class ProcessCaller {
                     + " " + jit + " " + gc);
             System.out.flush();
             for (String[] call : issued) {
-                function.handleRequest(event(json, deescalate, call, null), null);
+                function.handleRequest(event(deescalate, call, null), null);
             }
         }
         System.out.println("CLEAN");
@@ -93,9 +91,8 @@ public final class ProcessCaller {
     }
 
     /** A fresh event from the template, parsed per call as the runtime does, with this call's run and requester. */
-    private static Map<String, Object> event(JsonMapper json, byte[] template, String[] call, String duration)
-            throws java.io.IOException {
-        Map<String, Object> event = json.readValue(template, Argument.mapOf(String.class, Object.class));
+    private static Map<String, Object> event(byte[] template, String[] call, String duration) {
+        Map<String, Object> event = EventJson.read(template);
         Events.set(event, call[0], "run", "srn");
         Events.set(event, call[1], "run", "actors", "request", "username");
         if (duration != null) {

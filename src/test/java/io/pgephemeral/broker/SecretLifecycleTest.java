@@ -1,6 +1,5 @@
 package io.pgephemeral.broker;
 
-import io.micronaut.core.type.Argument;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
 import io.pgephemeral.testing.Db;
@@ -65,7 +64,7 @@ class SecretLifecycleTest {
         FakeSecretsManager.Secret secret = secrets.secret(secretName(requester));
         assertNotNull(secret, "the requester's secret exists");
         Map<String, Object> value = env.json().readValue(secret.currentValue(),
-                Argument.mapOf(String.class, Object.class));
+                TestEnvironment.MAP);
         try (Connection c = env.login((String) value.get("username"), (String) value.get("password"));
              Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT current_user")) {
             r.next();

@@ -1,6 +1,5 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.core.type.Argument;
 import io.pgephemeral.testing.Cli;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
@@ -67,7 +66,7 @@ class CliMistakesTest {
     private static String responseError(Cli.Run run) throws Exception {
         List<String> lines = run.stdout().lines().toList();
         assertEquals(1, lines.size(), run.toString());
-        Map<String, Object> response = env.json().readValue(lines.get(0), Argument.mapOf(String.class, Object.class));
+        Map<String, Object> response = env.json().readValue(lines.get(0), TestEnvironment.MAP);
         List<?> errors = (List<?>) response.get("errors");
         assertEquals(1, errors.size(), run.toString());
         return (String) errors.get(0);

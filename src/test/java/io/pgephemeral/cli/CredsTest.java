@@ -1,6 +1,5 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.core.type.Argument;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Broker;
 import io.pgephemeral.testing.Cli;
@@ -157,7 +156,7 @@ class CredsTest {
                 pgpassFields(pgpass.stdout().strip()));
 
         Cli.Run json = creds(Map.of(), "weird", "--requester", who, "--format", "json");
-        Map<String, Object> parsed = env.json().readValue(json.stdout(), Argument.mapOf(String.class, Object.class));
+        Map<String, Object> parsed = env.json().readValue(json.stdout(), TestEnvironment.MAP);
         assertEquals(value.get("password"), parsed.get("password"));
         assertEquals(6543, ((Number) parsed.get("port")).intValue());
         assertEquals(value.get("expires_at"), parsed.get("expires_at"));

@@ -1,6 +1,5 @@
 package io.pgephemeral.cli;
 
-import io.micronaut.core.type.Argument;
 import io.pgephemeral.testing.Cli;
 import io.pgephemeral.testing.Db;
 import io.pgephemeral.testing.Events;
@@ -78,7 +77,7 @@ class StrictEventReadingTest {
             assertEquals(usualExit, run.exit(), what + ": " + run);
             List<String> lines = run.stdout().lines().toList();
             assertEquals(1, lines.size(), what + ": one response line: " + run);
-            Map<String, Object> response = env.json().readValue(lines.get(0), Argument.mapOf(String.class, Object.class));
+            Map<String, Object> response = env.json().readValue(lines.get(0), TestEnvironment.MAP);
             assertEquals(Map.of(), response.get("body"), what);
             List<?> errors = (List<?>) response.get("errors");
             assertEquals(1, errors.size(), what + ": " + run);
@@ -110,7 +109,7 @@ class StrictEventReadingTest {
             Files.writeString(file, text, StandardCharsets.UTF_8);
             Cli.Run run = Cli.inProcess(local, "invoke", file.toString());
             assertEquals(0, run.exit(), run.toString());
-            Map<String, Object> response = env.json().readValue(run.stdout(), Argument.mapOf(String.class, Object.class));
+            Map<String, Object> response = env.json().readValue(run.stdout(), TestEnvironment.MAP);
             String role = (String) ((Map<?, ?>) response.get("body")).get("role");
             assertTrue(Db.roleExists(role));
             Files.writeString(file, text.replace("\"type\":\"escalate\"", "\"type\":\"deescalate\""));

@@ -1,6 +1,5 @@
 package io.pgephemeral.function;
 
-import io.micronaut.core.type.Argument;
 import com.amazonaws.services.lambda.runtime.CustomPojoSerializer;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.Db;
@@ -64,6 +63,19 @@ class LambdaContractTest {
     void theRuntimeClassPathHasNoHttpModule() {
         assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micronaut.http.MediaType"));
         assertThrows(ClassNotFoundException.class, () -> Class.forName("io.micronaut.function.aws.MicronautRequestHandler"));
+    }
+
+    /**
+     * Nor an object mapper (json.JsonTree reads and writes every tree), nor the scheduler and runtime
+     * module that serde brought. The tests run on this class path too, so nothing they pass can lean
+     * on a module the jar does not have.
+     */
+    @Test
+    void theClassPathHasNoObjectMapperOrScheduler() {
+        for (String absent : List.of("io.micronaut.serde.ObjectMapper", "io.micronaut.json.JsonMapper",
+                "io.micronaut.scheduling.TaskScheduler", "io.micronaut.runtime.ApplicationConfiguration")) {
+            assertThrows(ClassNotFoundException.class, () -> Class.forName(absent), absent);
+        }
     }
 
     @Test
@@ -147,13 +159,13 @@ class LambdaContractTest {
         SymResponse response = function.handleRequest(fromJson(raw), null);
         // What Lambda sends back to Sym must read as the same response.
         Map<String, Object> wire = TestEnvironment.get().json().readValue(toJson(response),
-                Argument.mapOf(String.class, Object.class));
+                TestEnvironment.MAP);
         assertEquals(response.errors(), wire.get("errors"));
         return response;
     }
 
     private Map<String, Object> fromJson(byte[] raw) {
-        Type type = Argument.mapOf(String.class, Object.class).asType();
+        Type type = TestEnvironment.MAP.getType();
         return serializer.fromJson(new ByteArrayInputStream(raw), type);
     }
 

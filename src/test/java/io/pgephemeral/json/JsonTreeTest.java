@@ -1,7 +1,6 @@
 package io.pgephemeral.json;
 
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JsonTreeTest {
 
     /** An object mapper, in tests only: an independent reader and writer to compare with. */
-    private static final JsonMapper MAPPER = JsonMapper.createDefault();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Test
     void readsNestedObjectsInDocumentOrderWithExactNumbers() throws Exception {
@@ -103,7 +102,7 @@ class JsonTreeTest {
         tree.put("value", Map.of("password", "p\u00e4ss\"word\\", "port", 5432));
         tree.put("tags", List.of("x", "y"));
         assertEquals(tree, JsonTree.readObject(JsonTree.bytes(tree)));
-        assertEquals(tree, MAPPER.readValue(JsonTree.bytes(tree), Argument.mapOf(String.class, Object.class)));
+        assertEquals(tree, MAPPER.readValue(JsonTree.bytes(tree), Map.class));
     }
 
     /** A value JSON here never holds is refused by name, not written as whatever its toString says. */
@@ -116,13 +115,17 @@ class JsonTreeTest {
         assertThrows(IllegalArgumentException.class, () -> JsonTree.bytes(List.of(new Object())));
     }
 
-    /** A document that may be a secret is refused in words that callers can choose not to show. */
+    /**
+     * The parser quotes a bad token, and a token may hold control characters (the JDK counts them
+     * as identifier parts): a terminal escape in an event would reach whoever reads the error line.
+     * They are shown as '?'.
+     */
     @Test
-    void aRefusalIsOneLineWithoutTheSourceExcerpt() {
+    void aRefusalQuotesNoControlCharacter() {
         JsonTree.Malformed e = assertThrows(JsonTree.Malformed.class,
-                () -> JsonTree.readObject("{\n\"password\": \"unterminated\n}"));
-        assertFalse(e.getMessage().contains("\n"), e.getMessage());
-        assertFalse(e.getMessage().contains("Source"), e.getMessage());
+                () -> JsonTree.readObject("{\"type\": esc\u001b\u0007alate}"));
+        assertTrue(e.getMessage().contains("esc??alate"), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20 || c == 0x7f), e.getMessage());
     }
 
     private static void assertDoesNotRefuse(String json) {

@@ -1,6 +1,6 @@
 package io.pgephemeral.ledger;
 
-import io.micronaut.core.type.Argument;
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.database.Sql;
@@ -193,13 +193,13 @@ class AuditTest {
             List<String> lines = ndjson.stdout().lines().toList();
             assertEquals(2, lines.size());
             for (int i = 0; i < 2; i++) {
-                Map<String, Object> parsed = env.json().readValue(lines.get(i), Argument.mapOf(String.class, Object.class));
+                Map<String, Object> parsed = env.json().readValue(lines.get(i), TestEnvironment.MAP);
                 assertEquals(LedgerExport.COLUMNS, List.copyOf(parsed.keySet()), "every column, in order, nulls too");
                 assertEquals(expected.get(i).toString(), normalised(parsed).toString());
             }
             Cli.Run json = Cli.run("ledger", "export", "--format", "json", "--schema", copy.schema());
             List<Map<String, Object>> array = env.json().readValue(json.stdout(),
-                    Argument.listOf(Argument.mapOf(String.class, Object.class)));
+                    new TypeReference<List<Map<String, Object>>>() { });
             assertEquals(expected.toString(), array.stream().map(AuditTest::normalised).toList().toString());
 
             Cli.Run csv = Cli.run("ledger", "export", "--format", "csv", "--schema", copy.schema());

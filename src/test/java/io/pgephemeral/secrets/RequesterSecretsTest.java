@@ -1,6 +1,7 @@
 package io.pgephemeral.secrets;
 
 import io.pgephemeral.crypto.PasswordGenerator;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.secrets.RequesterCredential.CredentialUnavailable;
 import org.junit.jupiter.api.Test;
 
@@ -57,9 +58,11 @@ class RequesterSecretsTest {
 
     @Test
     void aValueThatIsNotJsonIsNotQuoted() {
-        String password = generator.generate(32);
-        CredentialUnavailable e = assertThrows(CredentialUnavailable.class,
-                () -> read("{\"password\": " + password + "}"));
+        String password = "x" + generator.generate(31); // a letter first: the parser quotes the whole token
+        String value = "{\"password\": " + password + "}";
+        assertTrue(assertThrows(JsonTree.Malformed.class, () -> JsonTree.readObject(value)).getMessage()
+                .contains(password), "the parser's own words quote it; the refusal must not");
+        CredentialUnavailable e = assertThrows(CredentialUnavailable.class, () -> read(value));
         assertFalse(e.getMessage().contains(password), e.getMessage());
         assertTrue(e.getMessage().endsWith("(not one JSON object with each key once)"), e.getMessage());
     }

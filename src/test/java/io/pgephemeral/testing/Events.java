@@ -1,6 +1,5 @@
 package io.pgephemeral.testing;
 
-import io.micronaut.core.type.Argument;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +39,7 @@ public final class Events {
     public static Map<String, Object> sample(String resource) {
         try {
             return TestEnvironment.get().json().readValue(TestEnvironment.resource(resource),
-                    Argument.mapOf(String.class, Object.class));
+                    TestEnvironment.MAP);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,8 +2,7 @@ package io.pgephemeral.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micronaut.core.type.Argument;
-import io.micronaut.json.JsonMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -75,7 +74,7 @@ public final class FakeSecretsManager implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final JsonMapper json;
+    private final ObjectMapper json;
     private final Map<String, Secret> byName = new ConcurrentHashMap<>();
     private final Map<String, Instant> reservedUntil = new ConcurrentHashMap<>();
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
@@ -85,7 +84,7 @@ public final class FakeSecretsManager implements AutoCloseable {
     private final Map<String, Deque<Stall>> stalls = new ConcurrentHashMap<>();
     private volatile long forceDeleteReleaseMillis;
 
-    public FakeSecretsManager(JsonMapper json) throws IOException {
+    public FakeSecretsManager(ObjectMapper json) throws IOException {
         this.json = json;
         // Without TCP_NODELAY the JDK server's split header/body writes meet the client's delayed
         // ACK, adding about 40 ms to every call: a property of this fake, not of AWS.
@@ -272,7 +271,7 @@ public final class FakeSecretsManager implements AutoCloseable {
             String operation = target.substring("secretsmanager.".length());
             calls.computeIfAbsent(operation, k -> new AtomicInteger()).incrementAndGet();
             requestBodies.add(new String(body, StandardCharsets.UTF_8));
-            Map<String, Object> request = json.readValue(body, Argument.mapOf(String.class, Object.class));
+            Map<String, Object> request = json.readValue(body, TestEnvironment.MAP);
             if (request.get("SecretId") instanceof String secretId) {
                 callsPerSecret.computeIfAbsent(operation + " " + secretId, k -> new AtomicInteger()).incrementAndGet();
             }

@@ -1,6 +1,7 @@
 package io.pgephemeral.testing;
 
-import io.micronaut.json.JsonMapper;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.ledger.LedgerMigrations;
@@ -56,13 +57,16 @@ public final class TestEnvironment {
         }
     }
 
+    /** A JSON object as the tests read it, for {@link #json()}. */
+    public static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+
     private final TestServer server;
     private final String adminUrl;
     private final String jdbcUrl;
     private final String botPassword;
     private final int serverMajor;
     private final FakeSecretsManager secretsManager;
-    private final JsonMapper json;
+    private final ObjectMapper json;
 
     public static synchronized TestEnvironment get() {
         if (failure != null) {
@@ -83,7 +87,7 @@ public final class TestEnvironment {
     }
 
     private TestEnvironment() throws IOException, SQLException {
-        json = JsonMapper.createDefault();
+        json = new ObjectMapper();
         server = TestServer.start(Map.of(
                 // The benchmark turns statement logging off: it measures the broker, not the log.
                 "log_statement", System.getProperty("test.pg.log_statement", "all"),
@@ -239,7 +243,12 @@ public final class TestEnvironment {
         return secretsManager;
     }
 
-    public JsonMapper json() {
+    /**
+     * Jackson's object mapper, for tests: a JSON reader and writer independent of the product's
+     * (json.JsonTree), already on the product's class path (Flyway's), so tests add no library the
+     * deployed jar lacks.
+     */
+    public ObjectMapper json() {
         return json;
     }
 
