@@ -414,7 +414,7 @@ public final class Benchmark {
 
     /**
      * The deployment's shape: each caller a JVM of its own (one Lambda instance each), building one
-     * handler from the environment, warmed, then all released together through their stdin. Each
+     * handler from the environment, warmed one after the other, then all released together through their stdin. Each
      * child times its own loop of escalations and its own process CPU over that loop only, so
      * neither a shared heap and JIT nor the fake Secrets Manager (in this JVM) count against it.
      */
@@ -424,8 +424,9 @@ public final class Benchmark {
         Path down = dir.resolve("process-deescalate.json");
         Files.write(up, env.json().writeValueAsBytes(Events.escalate(Events.newRunId(), "x@acme.example", "readonly", "1h")));
         Files.write(down, env.json().writeValueAsBytes(Events.deescalate(Events.newRunId(), "x@acme.example", "readonly")));
-        List<Process> children = new ArrayList<>();
+        List<Process> children = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<BufferedReader> outs = new ArrayList<>();
+        boolean finished = false;
         try {
             for (int i = 0; i < callers; i++) {
                 List<String> command = new ArrayList<>(List.of(
@@ -440,11 +441,14 @@ public final class Benchmark {
                 Process p = pb.start();
                 children.add(p);
                 outs.add(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
-            }
-            // A hung child must not hang the benchmark: past this bound its output ends and expect() says so.
-            java.util.concurrent.CompletableFuture.runAsync(() -> children.forEach(Process::destroyForcibly),
-                    java.util.concurrent.CompletableFuture.delayedExecutor(10, TimeUnit.MINUTES));
-            for (int i = 0; i < callers; i++) {
+                if (i == 0) {
+                    // A hung child must not hang the benchmark: past this bound its output ends and expect() says so.
+                    java.util.concurrent.CompletableFuture.runAsync(() -> children.forEach(Process::destroyForcibly),
+                            java.util.concurrent.CompletableFuture.delayedExecutor(10, TimeUnit.MINUTES));
+                }
+                // One warm-up at a time: sixteen JVMs starting at once on two cores took longer than a
+                // connection's bound to open their first connections. Each Lambda instance warms on
+                // its own CPU; only the timed loops below run together.
                 expect(outs.get(i), "READY", i);
             }
             long[] machineBefore = machineCpuTicks();
@@ -488,9 +492,11 @@ public final class Benchmark {
             record("process_gc_per_escalation" + at, (double) gc / ops, "ms");
             record("process_escalate_p50" + at, medians.get(medians.size() / 2), "ms");
             record("process_escalate_errors" + at, errors, "errors");
+            finished = true;
         } finally {
             for (Process p : children) {
-                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                // After a failure the others wait for a GO that never comes: end them now.
+                if (!finished || !p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
             }
