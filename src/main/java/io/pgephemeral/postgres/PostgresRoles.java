@@ -66,8 +66,11 @@ public final class PostgresRoles implements DatabaseRoles {
     }
 
     /**
-     * One transaction, sent as one batch: check the targets, create the login, then take the
-     * advisory lock and grant. The lock comes after {@code CREATE ROLE} on purpose: the server runs
+     * One transaction, sent as one batch with its {@code COMMIT}: check the targets, create the
+     * login, then take the advisory lock and grant. The check is {@link RoleChecks#GUARD}, which
+     * fails when a target or the marker is refused, so the server skips everything after it, the
+     * {@code COMMIT} included, and the batch costs one round trip; the reason is then read with the
+     * check on its own. The lock comes after {@code CREATE ROLE} on purpose: the server runs
      * a full PBKDF2 of the verifier inside it (its empty-password check), and holding the lock there
      * serialised every escalation behind that hash. {@code RoleLockScopeTest} shows the creation
      * itself needs no lock: concurrent creates of distinct roles never conflict. The grants, which
@@ -83,7 +86,7 @@ public final class PostgresRoles implements DatabaseRoles {
         RoleChecks checks = new RoleChecks(subjects(List.of(login.target()), false));
         try (Connection c = database.connect()) {
             String creator = creator(c, role);
-            List<String> batch = new ArrayList<>(List.of(transactions.lockTimeout(), RoleChecks.SQL));
+            List<String> batch = new ArrayList<>(List.of(transactions.lockTimeout(), RoleChecks.GUARD));
             if (catalog.sixteenPlus(c)) {
                 batch.add(RoleStatements.noSelfGrant());
             }
@@ -95,25 +98,28 @@ public final class PostgresRoles implements DatabaseRoles {
             for (String target : login.target().roles()) {
                 batch.add(RoleStatements.grant(target, role));
             }
+            batch.add("COMMIT"); // skipped by the server if anything before it failed
             String sql = String.join("; ", batch);
             transactions.withRetries(c, () -> {
                 try (PreparedStatement p = c.prepareStatement(sql)) {
                     checks.bind(p, 1);
                     p.execute();
-                    p.getMoreResults(); // past SET LOCAL, to the check's rows
-                    requireNoProblems(checks.read(p.getResultSet()));
                 }
             });
         } catch (SQLException e) {
             if (DUPLICATE_OBJECT.equals(e.getSQLState())) {
                 throw new RoleNameTaken(login.roleName());
             }
-            // The batch failed before its check could be read (a missing or forbidden target fails
-            // its GRANT): if the check explains it, that is the clearer message.
+            // The guard refused a target, or a GRANT failed (a missing or forbidden target): the
+            // check on its own says why in words. Nothing was committed either way.
             try (Connection c = database.connect()) {
                 requireNoProblems(checks.run(c));
             } catch (SQLException ignored) {
                 // report the original error below
+            }
+            if (String.valueOf(e.getMessage()).contains(RoleChecks.REFUSAL)) {
+                throw new BrokerException("a target or the marker role changed while the login was created and was"
+                        + " refused by the check; nothing was created: try again", e);
             }
             throw new BrokerException("could not create the login in PostgreSQL: " + oneLine(e)
                     + (INSUFFICIENT_PRIVILEGE.equals(e.getSQLState()) && !creators.none()

@@ -31,6 +31,9 @@ import java.util.Set;
  */
 final class RoleChecks {
 
+    /** What {@link #GUARD}'s error starts its subject with, so that it is told from other failures. */
+    static final String REFUSAL = "pg-ephemeral refused ";
+
     /** What is checked, and how strictly. */
     enum Kind { TARGET, MARKER, REASSIGN }
 
@@ -63,7 +66,8 @@ final class RoleChecks {
     /**
      * One statement for any number of subjects; its three parameters are set by {@link #bind}. Each
      * row is a role a subject reaches (the subject itself included), or, with a null role name, a
-     * subject that does not exist.
+     * subject that does not exist. Its last column decides whether the row is a problem; Java only
+     * words it ({@link #problem}), so {@link #GUARD} and the check cannot disagree.
      */
     static final String SQL = """
             WITH RECURSIVE subject(label, role, allow) AS (
@@ -75,13 +79,31 @@ final class RoleChecks {
             accepted(label, oid) AS (
                 SELECT s.label, r.oid FROM subject s JOIN pg_roles r ON r.rolname = ANY (string_to_array(s.allow, ' '))
               UNION
-                SELECT a.label, m.roleid FROM accepted a JOIN pg_auth_members m ON m.member = a.oid)
-            SELECT s.label, r.rolname, r.rolname = s.role, r.rolcanlogin, r.rolsuper, r.rolcreaterole,
-                   r.rolreplication, r.rolbypassrls, r.rolcreatedb,
-                   r.rolname LIKE 'pg\\_%' AND r.rolname <> 'pg_database_owner'
-                   AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.label = s.label AND a.oid = r.oid)
-            FROM subject s LEFT JOIN reach ON reach.label = s.label LEFT JOIN pg_roles r ON r.oid = reach.oid
-            ORDER BY s.label, r.rolname = s.role DESC, r.rolname""";
+                SELECT a.label, m.roleid FROM accepted a JOIN pg_auth_members m ON m.member = a.oid),
+            checked(label, rolname, itself, canlogin, super, createrole, replication, bypassrls, createdb,
+                    predefined, strict) AS (
+                SELECT s.label, r.rolname, r.rolname = s.role, r.rolcanlogin, r.rolsuper, r.rolcreaterole,
+                       r.rolreplication, r.rolbypassrls, r.rolcreatedb,
+                       r.rolname LIKE 'pg\\_%' AND r.rolname <> 'pg_database_owner'
+                       AND NOT EXISTS (SELECT 1 FROM accepted a WHERE a.label = s.label AND a.oid = r.oid),
+                       split_part(s.label, ':', 1) <> 'TARGET'
+                FROM subject s LEFT JOIN reach ON reach.label = s.label LEFT JOIN pg_roles r ON r.oid = reach.oid)
+            SELECT label, rolname, itself, canlogin, super, createrole, replication, bypassrls, createdb, predefined,
+                   rolname IS NULL OR super OR createrole OR replication OR bypassrls OR predefined
+                   OR strict AND (createdb OR itself AND canlogin)
+            FROM checked
+            ORDER BY label, itself DESC, rolname""";
+
+    /**
+     * {@link #SQL} as a statement that fails (SQLSTATE 22P02, naming the subject) when any row is a
+     * problem, and returns nothing otherwise: placed before the role DDL in one batch with its
+     * {@code COMMIT}, it makes the server stop short of the commit, so the check still decides
+     * inside the transaction without a round trip for Java to read it.
+     */
+    static final String GUARD = "SELECT 1 FROM (" + SQL + ") checked(label, rolname, itself, canlogin, super,"
+            + " createrole, replication, bypassrls, createdb, predefined, problem)"
+            // CASE, not AND: PostgreSQL may evaluate the operands of AND in any order.
+            + " WHERE CASE WHEN problem THEN ('" + REFUSAL + "' || label)::int IS NULL ELSE false END";
 
     private final List<Subject> subjects;
 
@@ -160,7 +182,7 @@ final class RoleChecks {
             attributes.add("CREATEDB");
         }
         boolean predefined = r.getBoolean(10);
-        if (attributes.isEmpty() && !predefined) {
+        if (!r.getBoolean(11)) {
             return null;
         }
         String what = "role " + s.role() + (predefined ? " is a member of " + reached

@@ -8,6 +8,7 @@ import io.pgephemeral.broker.Target;
 import io.pgephemeral.crypto.PasswordGenerator;
 import io.pgephemeral.crypto.ScramVerifier;
 import io.pgephemeral.testing.Db;
+import io.pgephemeral.testing.DelayProxy;
 import io.pgephemeral.testing.TestEnvironment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -62,6 +63,37 @@ class PostgresRolesTest {
             BrokerException refused = assertThrows(BrokerException.class, () -> roles.remove(other));
             assertTrue(refused.getMessage().contains("pg-ephemeral did not create it"), refused.getMessage());
             assertTrue(Db.roleExists(other));
+        }
+    }
+
+    /**
+     * Over a network every round trip is the invocation's time: the create's check, the login, its
+     * grants and the COMMIT travel together. The check still decides inside the transaction (a
+     * refused target leaves nothing, below); it is the server that stops short of the COMMIT.
+     */
+    @Test
+    void aLoginIsCreatedInOneRoundTrip() throws Exception {
+        // Two milliseconds each way: a batch the driver writes in pieces stays one round trip unless
+        // the pieces are that far apart (the relay counts at the hand-over to the client).
+        try (DelayProxy relay = DelayProxy.forJdbcUrl(env.jdbcUrl(), 2000)) {
+            TargetDatabase relayed = new TargetDatabase(relay.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 1);
+            try {
+                PostgresRoles overTheRelay = new PostgresRoles(relayed,
+                        new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
+                overTheRelay.create(login("eph_one_trip_warm", READONLY)); // the pooled connection, its settings
+                long before = relay.roundTrips();
+                overTheRelay.create(login("eph_one_trip", READONLY));
+                assertEquals(1, relay.roundTrips() - before);
+                assertTrue(Db.roleExists("eph_one_trip"));
+                assertEquals(List.of(TestEnvironment.MARKER, "readonly"), Db.memberships("eph_one_trip"));
+            } finally {
+                relayed.close();
+                for (String role : List.of("eph_one_trip_warm", "eph_one_trip")) {
+                    if (Db.roleExists(role)) {
+                        roles.remove(role);
+                    }
+                }
+            }
         }
     }
 

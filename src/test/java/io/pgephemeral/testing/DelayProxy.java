@@ -19,8 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  * of twice the delay). Chunks keep their order and are not held behind each other: a pipelined
  * batch costs one delay, not one per statement.
  *
- * <p>It also counts round trips: each time a client sends after it last received (or first sends)
- * begins one. A benchmark tool, not a test aid: its delays are sleeps.
+ * <p>It also counts round trips: each time a client sends after the relay last handed it something
+ * from the server (or first sends) begins one. Counting at the hand-over, not when the server
+ * answers, keeps a batch the client writes in two pieces one round trip, unless the pieces are a
+ * whole delay apart. Its delays are sleeps: a test may count round trips through it, never time them.
  */
 public final class DelayProxy implements AutoCloseable {
 
@@ -86,15 +88,19 @@ public final class DelayProxy implements AutoCloseable {
         }
     }
 
-    /** Which way the last chunk of one connection went, for counting round trips. */
+    /** Whether the client of one connection was handed anything since it last sent, for counting round trips. */
     private final class Connection {
-        private boolean lastFromClient;
+        private boolean answered = true;
 
-        synchronized void chunk(boolean fromClient) {
-            if (fromClient && !lastFromClient) {
+        synchronized void fromClient() {
+            if (answered) {
                 roundTrips.incrementAndGet();
             }
-            lastFromClient = fromClient;
+            answered = false;
+        }
+
+        synchronized void handedToClient() {
+            answered = true;
         }
     }
 
@@ -109,7 +115,9 @@ public final class DelayProxy implements AutoCloseable {
             byte[] buffer = new byte[65536];
             try {
                 for (int n; (n = in.read(buffer)) > 0; ) {
-                    connection.chunk(fromClient);
+                    if (fromClient) {
+                        connection.fromClient();
+                    }
                     queue.add(new Chunk(System.nanoTime() + delayNanos, Arrays.copyOf(buffer, n)));
                 }
             } catch (IOException ignored) {
@@ -129,6 +137,9 @@ public final class DelayProxy implements AutoCloseable {
                     }
                     out.write(c.bytes());
                     out.flush();
+                    if (!fromClient) {
+                        connection.handedToClient();
+                    }
                 }
             } catch (IOException | InterruptedException ignored) {
                 // the connection ended
