@@ -149,6 +149,9 @@ final class RoleChecks {
     }
 
     private static String problem(Subject s, ResultSet r) throws SQLException {
+        if (!r.getBoolean(11)) {
+            return null; // the statement decides (see SQL); what follows only words it
+        }
         String reached = r.getString(2);
         if (reached == null) {
             return switch (s.kind()) {
@@ -182,9 +185,6 @@ final class RoleChecks {
             attributes.add("CREATEDB");
         }
         boolean predefined = r.getBoolean(10);
-        if (!r.getBoolean(11)) {
-            return null;
-        }
         String what = "role " + s.role() + (predefined ? " is a member of " + reached
                 : itself ? " has " + String.join(", ", attributes)
                 : " is a member of " + reached + ", which has " + String.join(", ", attributes));
