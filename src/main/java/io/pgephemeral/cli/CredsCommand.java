@@ -1,7 +1,7 @@
 package io.pgephemeral.cli;
 
-import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.config.BrokerConfig;
+import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.secrets.CallerIdentity;
 import io.pgephemeral.secrets.LocalFileStore;
 import io.pgephemeral.secrets.RequesterCredential;

@@ -119,7 +119,6 @@ public final class LocalFileStore implements CredentialStore {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public List<ListedSecret> list() {
         List<ListedSecret> out = new ArrayList<>();
         if (!Files.isDirectory(directory)) {
@@ -158,7 +157,6 @@ public final class LocalFileStore implements CredentialStore {
         return version.equals(content.get("version")) ? null : SecretRemoval.KEPT_FOR_NEWER;
     }
 
-    @SuppressWarnings("unchecked")
     private Map<String, Object> readIfExists(Path file) throws IOException {
         try {
             return parse(Files.readAllBytes(file));
@@ -184,7 +182,6 @@ public final class LocalFileStore implements CredentialStore {
     }
 
     /** Reads a stored secret's whole file (name, tags, value); for the demo and the requester CLI. */
-    @SuppressWarnings("unchecked")
     public Map<String, Object> read(String secretName) throws IOException {
         return parse(Files.readAllBytes(fileOf(secretName)));
     }

@@ -1,6 +1,5 @@
 package io.pgephemeral.secrets;
 
-import io.pgephemeral.json.JsonTree;
 import io.pgephemeral.broker.ErrorLine;
 import io.micronaut.core.annotation.Nullable;
 import io.pgephemeral.broker.BrokerException;
@@ -10,6 +9,7 @@ import io.pgephemeral.broker.IssuedCredential;
 import io.pgephemeral.broker.ListedSecret;
 import io.pgephemeral.broker.SecretRemoval;
 import io.pgephemeral.broker.StoredSecret;
+import io.pgephemeral.json.JsonTree;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
