@@ -122,6 +122,47 @@ class PostgresRolesTest {
         }
     }
 
+    /**
+     * The guard refuses a target, and by the time the broker re-runs the check to say why, an
+     * administrator has fixed the target. The broker must not create the login on the fixed
+     * target's word nor report a problem the check no longer finds: it says that the target changed
+     * and that nothing was created. The relay holds the server's refusal back until the fix is
+     * committed (the refusal's own words mark the answer), so the recheck always sees it.
+     */
+    @Test
+    void aTargetFixedBetweenTheRefusalAndItsRecheckIsReportedAsChanged() throws Exception {
+        Db.execute("CREATE ROLE fixed_late NOLOGIN; CREATE ROLE fixed_later NOLOGIN;"
+                + " GRANT pg_read_server_files TO fixed_later; GRANT fixed_later TO fixed_late");
+        if (env.serverMajor() >= 16) {
+            Db.execute("GRANT fixed_late TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
+        }
+        try (DelayProxy relay = DelayProxy.forJdbcUrl(env.jdbcUrl(), 0)) {
+            TargetDatabase relayed = new TargetDatabase(relay.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 1);
+            try {
+                PostgresRoles overTheRelay = new PostgresRoles(relayed,
+                        new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
+                overTheRelay.create(login("eph_fixed_late_warm", READONLY)); // the pooled connection, its settings
+                relay.beforeAnswerContaining(RoleChecks.REFUSAL, () -> Db.execute("REVOKE fixed_later FROM fixed_late"));
+                Target target = new Target("fixed_late", List.of("fixed_late"), true);
+                BrokerException e = assertThrows(BrokerException.class,
+                        () -> overTheRelay.create(login("eph_fixed_late", target)));
+                relay.requireHookRan();
+                assertTrue(e.getMessage().startsWith("a target or the marker role changed while the login was created"),
+                        e.getMessage());
+                assertTrue(e.getMessage().endsWith("nothing was created: try again"), e.getMessage());
+                assertFalse(Db.roleExists("eph_fixed_late"));
+                assertEquals(List.of(), Db.memberships("fixed_late"));
+            } finally {
+                relayed.close();
+                if (Db.roleExists("eph_fixed_late_warm")) {
+                    roles.remove("eph_fixed_late_warm");
+                }
+            }
+        } finally {
+            Db.execute("DROP ROLE fixed_late; DROP ROLE fixed_later");
+        }
+    }
+
     @Test
     void removingAnAbsentRoleSaysSo() {
         assertEquals(RoleRemoval.Outcome.ABSENT, roles.remove("eph_never_existed").outcome());

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -23,6 +24,10 @@ import java.util.concurrent.locks.LockSupport;
  * from the server (or first sends) begins one. Counting at the hand-over, not when the server
  * answers, keeps a batch the client writes in two pieces one round trip, unless the pieces are a
  * whole delay apart. Its delays are sleeps: a test may count round trips through it, never time them.
+ *
+ * <p>A test can also act between the server's answer and the client's reading of it
+ * ({@link #beforeAnswerContaining}): the window in which the client has not yet seen what the
+ * server did.
  */
 public final class DelayProxy implements AutoCloseable {
 
@@ -31,6 +36,8 @@ public final class DelayProxy implements AutoCloseable {
     private final String pathAndQuery;
     private final long delayNanos;
     private final AtomicLong roundTrips = new AtomicLong();
+    private final AtomicReference<Hook> hook = new AtomicReference<>();
+    private final AtomicReference<RuntimeException> hookFailure = new AtomicReference<>();
     private volatile boolean closed;
 
     /**
@@ -68,6 +75,31 @@ public final class DelayProxy implements AutoCloseable {
     /** Round trips begun by clients since the proxy started. */
     public long roundTrips() {
         return roundTrips.get();
+    }
+
+    private record Hook(byte[] marker, Runnable action) {
+    }
+
+    /**
+     * Runs {@code action} once, on the relay's thread, before the first piece of a server's answer
+     * that contains {@code marker} (ASCII) is handed to its client, which waits meanwhile. What the
+     * action throws is kept for {@link #requireHookRan}, and the answer is handed over all the same.
+     */
+    public void beforeAnswerContaining(String marker, Runnable action) {
+        Hook h = new Hook(marker.getBytes(java.nio.charset.StandardCharsets.US_ASCII), action);
+        if (!hook.compareAndSet(null, h)) {
+            throw new IllegalStateException("an action is already waiting for an answer");
+        }
+    }
+
+    /** Fails unless the action given to {@link #beforeAnswerContaining} ran, and ran without throwing. */
+    public void requireHookRan() {
+        if (hook.get() != null) {
+            throw new AssertionError("no answer of the server contained the marker, so the action never ran");
+        }
+        if (hookFailure.get() != null) {
+            throw new AssertionError("the action before the answer failed", hookFailure.get());
+        }
     }
 
     private void accept() {
@@ -135,6 +167,15 @@ public final class DelayProxy implements AutoCloseable {
                     for (long wait; (wait = c.dueNanos() - System.nanoTime()) > 0; ) {
                         LockSupport.parkNanos(wait);
                     }
+                    Hook h = fromClient ? null : hook.get();
+                    if (h != null && contains(c.bytes(), h.marker())) {
+                        try {
+                            h.action().run();
+                        } catch (RuntimeException e) {
+                            hookFailure.set(e);
+                        }
+                        hook.set(null);
+                    }
                     out.write(c.bytes());
                     out.flush();
                     if (!fromClient) {
@@ -156,6 +197,19 @@ public final class DelayProxy implements AutoCloseable {
         writer.setDaemon(true);
         reader.start();
         writer.start();
+    }
+
+    private static boolean contains(byte[] bytes, byte[] marker) {
+        outer:
+        for (int i = 0; i + marker.length <= bytes.length; i++) {
+            for (int j = 0; j < marker.length; j++) {
+                if (bytes[i + j] != marker[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     @Override
