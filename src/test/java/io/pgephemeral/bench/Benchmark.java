@@ -523,9 +523,8 @@ public final class Benchmark {
     private void sweep(int n, boolean withSecrets) throws Exception {
         String prefix = "swept" + users.incrementAndGet() + "_";
         // As the broker makes them: on 16+ each by one of the creator roles the tests configure
-        // (-Dbench.creators=false: all by the bot, as without BROKER_CREATOR_ROLES).
-        List<String> creators = env.serverMajor() >= 16 && !"false".equals(System.getProperty("bench.creators"))
-                ? TestEnvironment.CREATORS : List.of();
+        // (-Dbench.creators=false: all by the bot, as without BROKER_CREATOR_ROLES; =N: by N creators).
+        List<String> creators = env.serverMajor() >= 16 ? TestEnvironment.configuredCreators() : List.of();
         try (Connection bot = env.login(TestEnvironment.BOT, env.botPassword()); Statement s = bot.createStatement()) {
             bot.setAutoCommit(false);
             s.execute("SET LOCAL synchronous_commit = off");

@@ -39,8 +39,38 @@ public final class TestEnvironment {
     /** The role that receives a temporary role's objects in the reassign-owned test. */
     public static final String HEIR = "object_heir";
     /** The creator roles schema/setup/bot-setup-pg16.sql makes (16+). */
-    public static final List<String> CREATORS = java.util.stream.IntStream.range(0, 16)
-            .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList();
+    public static final List<String> CREATORS = creators(16);
+
+    /**
+     * The creator roles brokers are configured with on 16+: the set-up script's 16; none with the
+     * benchmark's {@code -Dbench.creators=false}; with {@code -Dbench.creators=N} (17 to 64, the
+     * most BROKER_CREATOR_ROLES takes) the script's and as many more, made alike at set-up, for
+     * measuring how role DDL scales with the number of creators.
+     */
+    public static List<String> configuredCreators() {
+        String setting = System.getProperty("bench.creators", "true");
+        if ("false".equals(setting)) {
+            return List.of();
+        }
+        if ("true".equals(setting)) {
+            return CREATORS;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(setting);
+        } catch (NumberFormatException e) {
+            n = 0;
+        }
+        if (n < CREATORS.size() || n > 64) {
+            throw new IllegalArgumentException("-Dbench.creators takes true, false or a number of creator roles from "
+                    + CREATORS.size() + " to 64, not " + setting);
+        }
+        return creators(n);
+    }
+
+    private static List<String> creators(int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList();
+    }
 
     private static TestEnvironment instance;
     /** Why the environment did not start: every later test fails at once with it, never retries. */
@@ -147,7 +177,14 @@ public final class TestEnvironment {
                     GRANT analytics_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     GRANT orders_ro TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
                     """);
-            for (String creator : CREATORS) {
+            List<String> creators = configuredCreators().size() > CREATORS.size() ? configuredCreators() : CREATORS;
+            for (String creator : creators.subList(CREATORS.size(), creators.size())) {
+                // Past the script's 16 (-Dbench.creators=N): each made as the script makes its own.
+                SqlScript.run(admin, "CREATE ROLE " + creator + " NOLOGIN CREATEROLE;"
+                        + " GRANT " + MARKER + ", readonly TO " + creator + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;"
+                        + " GRANT " + creator + " TO " + BOT + " WITH INHERIT FALSE, SET TRUE;");
+            }
+            for (String creator : creators) {
                 SqlScript.run(admin, "GRANT analytics_ro, orders_ro TO " + creator
                         + " WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;");
             }
@@ -183,10 +220,10 @@ public final class TestEnvironment {
         p.put("broker.secret-store", "aws");
         p.put("broker.secret-prefix", "pg-ephemeral/");
         p.put("broker.lock-timeout", "5s");
-        if (serverMajor >= 16 && !"false".equals(System.getProperty("bench.creators"))) {
+        if (serverMajor >= 16 && !configuredCreators().isEmpty()) {
             // As docs/operators.md advises on 16+: the broker's own tests run the way it is deployed
             // (the benchmark's -Dbench.creators=false measures a broker without them).
-            p.put("broker.creator-roles", String.join(",", CREATORS));
+            p.put("broker.creator-roles", String.join(",", configuredCreators()));
         }
         return p;
     }
