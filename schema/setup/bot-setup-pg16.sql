@@ -26,12 +26,14 @@ GRANT readonly TO ephemeral_bot WITH ADMIN TRUE, INHERIT FALSE, SET FALSE;
 -- Creator roles (set BROKER_CREATOR_ROLES to their names). On 16+ every CREATE, ALTER and DROP ROLE
 -- the bot runs walks all the ADMIN memberships of the role running it, one per live temporary login,
 -- and its cost grows with their number (docs/role-ddl-scaling.md). The bot instead creates each login
--- as one of these roles, picked by the login's name, with SET LOCAL ROLE; each holds a sixteenth of
--- the logins. A creator can make and administer roles, and grant the marker and the target roles,
--- but uses none of them (INHERIT FALSE, SET FALSE) and cannot log in. The bot may SET ROLE to it but
--- not inherit from it (INHERIT FALSE), so the bot's own privileges stay as above. The broker checks
--- each creator at its first escalation and refuses one that holds anything the bot does not (see
--- docs/operators.md, Creator roles): grant a creator nothing else.
+-- as one of these roles, picked by the login's name, with SET LOCAL ROLE; each holds a sixty-fourth
+-- of the logins. 64 is the most BROKER_CREATOR_ROLES takes: the more creators, the fewer memberships
+-- each statement walks (docs/benchmark.md measures 16 against 64). A creator can make and administer
+-- roles, and grant the marker and the target roles, but uses none of them (INHERIT FALSE, SET FALSE)
+-- and cannot log in. The bot may SET ROLE to it but not inherit from it (INHERIT FALSE), so the bot's
+-- own privileges stay as above. The broker checks each creator at its first escalation and refuses
+-- one that holds anything the bot does not (see docs/operators.md, Creator roles): grant a creator
+-- nothing else.
 -- `targets` lists the same roles as the GRANT lines above.
 DO $$
 DECLARE
@@ -39,7 +41,7 @@ DECLARE
     creator text;
     target text;
 BEGIN
-    FOR k IN 0..15 LOOP
+    FOR k IN 0..63 LOOP
         creator := format('ephemeral_creator_%s', lpad(k::text, 2, '0'));
         EXECUTE format('CREATE ROLE %I NOLOGIN CREATEROLE', creator);
         EXECUTE format('GRANT ephemeral_managed TO %I WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', creator);

@@ -29,7 +29,7 @@ module "pg_ephemeral" {
   secret_prefix = "pg-ephemeral/"
 
   # PostgreSQL 16+: the creator roles bot-setup-pg16.sql makes (remove before 16).
-  creator_roles = [for i in range(16) : format("ephemeral_creator_%02d", i)]
+  creator_roles = [for i in range(64) : format("ephemeral_creator_%02d", i)]
 
   # Network: PostgreSQL on 5432 (the module also opens the database's
   # ingress for the function), Secrets Manager through a new endpoint.

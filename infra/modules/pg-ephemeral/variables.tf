@@ -218,7 +218,7 @@ variable "allow_database_without_verified_tls" {
 }
 
 variable "creator_roles" {
-  description = "BROKER_CREATOR_ROLES (PostgreSQL 16+ only, advised there): the creator roles schema/setup/bot-setup-pg16.sql makes, e.g. [for i in range(16) : format(\"ephemeral_creator_%02d\", i)]. The bot makes each login as one of them, so role DDL stays fast with thousands of live logins (docs/operators.md). []: not set; the bot creates logins itself."
+  description = "BROKER_CREATOR_ROLES (PostgreSQL 16+ only, advised there): the creator roles schema/setup/bot-setup-pg16.sql makes, e.g. [for i in range(64) : format(\"ephemeral_creator_%02d\", i)]. The bot makes each login as one of them, so role DDL stays fast with thousands of live logins (docs/operators.md). []: not set; the bot creates logins itself."
   type        = list(string)
   default     = []
 

@@ -41,7 +41,10 @@ public class PostgresFactory {
                 creatorRoles(config.creatorRoles(), config.markerRole())));
     }
 
-    /** At most this many creators: each is one more role to set up, and 16 already cut the cost 16-fold. */
+    /**
+     * At most this many creators, as many as the 16+ set-up script makes: each is one more role to
+     * set up and one more name in the Lambda's environment, whose variables share 4 KB.
+     */
     static final int MAX_CREATORS = 64;
 
     /**

@@ -86,7 +86,7 @@ public final class Demo {
                 }
                 step(2, "Created the target role 'readonly' (SELECT on orders), then ran schema/setup/" + setup
                         + ": the marker role ephemeral_managed, the bot " + BOT + " (not a superuser)"
-                        + (major >= 16 ? " and the 16 creator roles it makes logins as" : "") + ".");
+                        + (major >= 16 ? " and the 64 creator roles it makes logins as" : "") + ".");
 
                 int applied = LedgerMigrations.migrate(url, "postgres", "", BOT);
                 step(3, "Applied " + applied + " ledger migration(s) as postgres; " + BOT
@@ -101,8 +101,8 @@ public final class Demo {
                         "broker.secret-store", "local",
                         "broker.secret-dir", work.resolve("secrets").toString()));
                 if (major >= 16) {
-                    // The setup made 16 creator roles; the bot makes each login as one of them.
-                    settings.put("broker.creator-roles", String.join(",", java.util.stream.IntStream.range(0, 16)
+                    // The setup made 64 creator roles; the bot makes each login as one of them.
+                    settings.put("broker.creator-roles", String.join(",", java.util.stream.IntStream.range(0, 64)
                             .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList()));
                 }
                 try (ApplicationContext context = ApplicationContext.builder().properties(settings).start()) {
