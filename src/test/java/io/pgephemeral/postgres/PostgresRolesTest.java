@@ -78,9 +78,7 @@ class PostgresRolesTest {
         try (DelayProxy relay = DelayProxy.forJdbcUrl(env.jdbcUrl(), 2000)) {
             TargetDatabase relayed = new TargetDatabase(relay.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 1);
             try {
-                PostgresRoles overTheRelay = new PostgresRoles(relayed,
-                        new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
-                overTheRelay.create(login("eph_one_trip_warm", READONLY)); // the pooled connection, its settings
+                PostgresRoles overTheRelay = warmedUp(relayed, "eph_one_trip_warm");
                 long before = relay.roundTrips();
                 overTheRelay.create(login("eph_one_trip", READONLY));
                 assertEquals(1, relay.roundTrips() - before);
@@ -95,6 +93,18 @@ class PostgresRolesTest {
                 }
             }
         }
+    }
+
+    /**
+     * Roles administered over {@code database}, whose one pooled connection a first create (of
+     * {@code warm}) has opened and set up, so that what a test counts or intercepts next is the
+     * create alone.
+     */
+    private static PostgresRoles warmedUp(TargetDatabase database, String warm) {
+        PostgresRoles roles = new PostgresRoles(database,
+                new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
+        roles.create(login(warm, READONLY));
+        return roles;
     }
 
     @Test
@@ -139,9 +149,7 @@ class PostgresRolesTest {
         try (DelayProxy relay = DelayProxy.forJdbcUrl(env.jdbcUrl(), 0)) {
             TargetDatabase relayed = new TargetDatabase(relay.jdbcUrl(), TestEnvironment.BOT, env.botPassword(), 1);
             try {
-                PostgresRoles overTheRelay = new PostgresRoles(relayed,
-                        new RoleAdminSettings(TestEnvironment.MARKER, 7262931L, Duration.ofSeconds(5), null));
-                overTheRelay.create(login("eph_fixed_late_warm", READONLY)); // the pooled connection, its settings
+                PostgresRoles overTheRelay = warmedUp(relayed, "eph_fixed_late_warm");
                 relay.beforeAnswerContaining(RoleChecks.REFUSAL, () -> Db.execute("REVOKE fixed_later FROM fixed_late"));
                 Target target = new Target("fixed_late", List.of("fixed_late"), true);
                 BrokerException e = assertThrows(BrokerException.class,
