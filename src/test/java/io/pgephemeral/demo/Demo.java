@@ -16,6 +16,7 @@ import io.pgephemeral.secrets.LocalFileStore;
 import io.pgephemeral.sym.SymResponse;
 import io.pgephemeral.testing.EmbeddedServer;
 import io.pgephemeral.testing.SqlScript;
+import io.pgephemeral.testing.TestEnvironment;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,7 +87,7 @@ public final class Demo {
                 }
                 step(2, "Created the target role 'readonly' (SELECT on orders), then ran schema/setup/" + setup
                         + ": the marker role ephemeral_managed, the bot " + BOT + " (not a superuser)"
-                        + (major >= 16 ? " and the 64 creator roles it makes logins as" : "") + ".");
+                        + (major >= 16 ? " and the " + TestEnvironment.CREATORS.size() + " creator roles it makes logins as" : "") + ".");
 
                 int applied = LedgerMigrations.migrate(url, "postgres", "", BOT);
                 step(3, "Applied " + applied + " ledger migration(s) as postgres; " + BOT
@@ -101,9 +102,8 @@ public final class Demo {
                         "broker.secret-store", "local",
                         "broker.secret-dir", work.resolve("secrets").toString()));
                 if (major >= 16) {
-                    // The setup made 64 creator roles; the bot makes each login as one of them.
-                    settings.put("broker.creator-roles", String.join(",", java.util.stream.IntStream.range(0, 64)
-                            .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList()));
+                    // The setup made the creator roles; the bot makes each login as one of them.
+                    settings.put("broker.creator-roles", String.join(",", TestEnvironment.CREATORS));
                 }
                 try (ApplicationContext context = ApplicationContext.builder().properties(settings).start()) {
                     return lifeOfACredential(context, server);

@@ -39,7 +39,8 @@ public final class TestEnvironment {
     /** The role that receives a temporary role's objects in the reassign-owned test. */
     public static final String HEIR = "object_heir";
     /** The creator roles schema/setup/bot-setup-pg16.sql makes (16+). */
-    public static final List<String> CREATORS = creators(64);
+    public static final List<String> CREATORS = java.util.stream.IntStream.range(0, 64)
+            .mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList();
 
     /**
      * The creator roles brokers are configured with on 16+: all the set-up script's; none with the
@@ -64,11 +65,7 @@ public final class TestEnvironment {
             throw new IllegalArgumentException("-Dbench.creators takes true, false or a number of creator roles from 1 to "
                     + CREATORS.size() + ", not " + setting);
         }
-        return creators(n);
-    }
-
-    private static List<String> creators(int n) {
-        return java.util.stream.IntStream.range(0, n).mapToObj(i -> String.format("ephemeral_creator_%02d", i)).toList();
+        return CREATORS.subList(0, n);
     }
 
     private static TestEnvironment instance;
